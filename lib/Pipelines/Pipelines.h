@@ -1,0 +1,67 @@
+//===- Pipelines.h - fourfold's named lowering pipelines -----------------===//
+//
+// Two pipelines take linalg-on-tensors (or tosa) to a target:
+//   fourfold-cpu-pipeline   -> LLVM dialect for the host CPU
+//   fourfold-gpu-pipeline   -> gpu + nvvm, PTX embedded by gpu-module-to-binary
+// They are built from upstream passes; the fourfold passes (welder, roller,
+// rammer, grinder) are inserted into them as those land.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FOURFOLD_PIPELINES_PIPELINES_H
+#define FOURFOLD_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassOptions.h"
+#include "mlir/Support/LLVM.h"
+#include <string>
+
+namespace mlir {
+class OpPassManager;
+namespace fourfold {
+
+struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
+  Option<bool> outParams{
+      *this, "out-params",
+      llvm::cl::desc("Turn returned buffers into trailing out-parameters (what "
+                     "the Python runtime calls)"),
+      llvm::cl::init(true)};
+};
+
+struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("Target GPU: sm_80 or sm_90 (also "
+                                          "sm_86, sm_89)"),
+                           llvm::cl::init("sm_90")};
+  Option<unsigned> optLevel{*this, "O",
+                            llvm::cl::desc("LLVM optimisation level of the "
+                                           "device code"),
+                            llvm::cl::init(3)};
+  Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("CUDA toolkit root; its libdevice is linked so that math "
+                     "functions (__nv_*) resolve"),
+      llvm::cl::init("")};
+  Option<bool> lowerHost{*this, "lower-host",
+                         llvm::cl::desc("Also lower the host code to the LLVM "
+                                        "dialect (calls to mgpu* runtime "
+                                        "functions)"),
+                         llvm::cl::init(false)};
+};
+
+/// The GPU chips the GPU pipeline accepts.
+ArrayRef<StringRef> getSupportedChips();
+
+/// Textual form of each pipeline (what `--dump-pass-pipeline` shows); fails
+/// with a message for options it cannot honour.
+FailureOr<std::string> getCPUPipeline(const CPUPipelineOptions &options,
+                                      std::string &error);
+FailureOr<std::string> getGPUPipeline(const GPUPipelineOptions &options,
+                                      std::string &error);
+
+/// Register both pipelines with the global pass registry.
+void registerPipelines();
+
+} // namespace fourfold
+} // namespace mlir
+
+#endif // FOURFOLD_PIPELINES_PIPELINES_H
