@@ -1,0 +1,1 @@
+"""fourfold: rammer, roller, welder and grinder as MLIR dialects and passes."""

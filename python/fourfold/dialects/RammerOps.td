@@ -1,0 +1,4 @@
+#ifndef FOURFOLD_PYTHON_RAMMER_OPS
+#define FOURFOLD_PYTHON_RAMMER_OPS
+include "Rammer/RammerOps.td"
+#endif
