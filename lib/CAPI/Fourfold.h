@@ -4,6 +4,7 @@
 #define FOURFOLD_CAPI_FOURFOLD_H
 
 #include "mlir-c/IR.h"
+#include "mlir-c/Support.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -18,6 +19,14 @@ MLIR_DECLARE_CAPI_DIALECT_REGISTRATION(Grinder, grinder);
 MLIR_CAPI_EXPORTED void fourfoldRegisterAllDialects(MlirDialectRegistry registry);
 /// Registers every fourfold pass and pipeline (idempotent).
 MLIR_CAPI_EXPORTED void fourfoldRegisterAllPasses(void);
+
+/// The stages of pipeline `name` ("cpu" or "gpu") configured by `options`
+/// (its option string, e.g. "chip=sm_80"): `callback` gets one line per stage,
+/// "<stage name>\t<textual pass pipeline>". On failure `callback` gets the
+/// error message instead and the result is failure.
+MLIR_CAPI_EXPORTED MlirLogicalResult fourfoldGetPipelineStages(
+    MlirStringRef name, MlirStringRef options, MlirStringCallback callback,
+    void *userData);
 
 #ifdef __cplusplus
 }

@@ -14,41 +14,45 @@ using namespace mlir;
 using namespace mlir::fourfold;
 
 // tosa (if any) to linalg on tensors; a no-op on linalg input.
-static constexpr llvm::StringLiteral kTosaToLinalg =
-    "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,tosa-to-tensor),"
-    "canonicalize";
+static Stage frontendStage() {
+  return {"frontend", "func.func(tosa-to-linalg-named,tosa-to-linalg,"
+                      "tosa-to-arith,tosa-to-tensor),canonicalize"};
+}
 
 // Tensors to buffers. Entry arguments marked `bufferization.writable = false`
 // (the Python runtime marks them) are copied rather than written in place.
-static constexpr llvm::StringLiteral kBufferize =
-    "one-shot-bufferize{bufferize-function-boundaries "
-    "function-boundary-type-conversion=identity-layout-map}";
+static Stage bufferizeStage(bool outParams) {
+  std::string passes = "one-shot-bufferize{bufferize-function-boundaries "
+                       "function-boundary-type-conversion=identity-layout-map}";
+  if (outParams)
+    passes += ",buffer-results-to-out-params{modify-public-functions=1}";
+  passes += ",buffer-deallocation-pipeline,convert-bufferization-to-memref";
+  return {"bufferize", passes};
+}
 
 ArrayRef<StringRef> mlir::fourfold::getSupportedChips() {
   static const StringRef chips[] = {"sm_80", "sm_86", "sm_89", "sm_90"};
   return chips;
 }
 
-FailureOr<std::string>
-mlir::fourfold::getCPUPipeline(const CPUPipelineOptions &options,
-                               std::string &error) {
-  std::string pipeline = (kTosaToLinalg + "," + kBufferize).str();
-  if (options.outParams)
-    pipeline += ",buffer-results-to-out-params{modify-public-functions=1}";
-  pipeline +=
-      ",buffer-deallocation-pipeline,convert-bufferization-to-memref,"
-      "func.func(convert-linalg-to-loops),convert-scf-to-cf,"
-      "expand-strided-metadata,lower-affine,"
+FailureOr<SmallVector<Stage>>
+mlir::fourfold::getCPUStages(const CPUPipelineOptions &options,
+                             std::string &error) {
+  return SmallVector<Stage>{
+      frontendStage(),
+      bufferizeStage(options.outParams),
+      {"loops", "func.func(convert-linalg-to-loops),convert-scf-to-cf,"
+                "expand-strided-metadata,lower-affine"},
       // Math ops LLVM has intrinsics for first; the rest (tanh, erf) call libm.
-      "convert-math-to-llvm,convert-math-to-libm,"
-      "finalize-memref-to-llvm,convert-func-to-llvm,convert-arith-to-llvm,"
-      "convert-cf-to-llvm,convert-index-to-llvm,reconcile-unrealized-casts";
-  return "builtin.module(" + pipeline + ")";
+      {"llvm", "convert-math-to-llvm,convert-math-to-libm,"
+               "finalize-memref-to-llvm,convert-func-to-llvm,"
+               "convert-arith-to-llvm,convert-cf-to-llvm,convert-index-to-llvm,"
+               "reconcile-unrealized-casts"}};
 }
 
-FailureOr<std::string>
-mlir::fourfold::getGPUPipeline(const GPUPipelineOptions &options,
-                               std::string &error) {
+FailureOr<SmallVector<Stage>>
+mlir::fourfold::getGPUStages(const GPUPipelineOptions &options,
+                             std::string &error) {
   const std::string &chip = options.chip;
   if (!llvm::is_contained(getSupportedChips(), chip)) {
     error = "unsupported GPU chip '" + chip + "'; supported: " +
@@ -76,26 +80,52 @@ mlir::fourfold::getGPUPipeline(const GPUPipelineOptions &options,
   attach += "}";
   toBinary += "}";
 
-  std::string pipeline = (kTosaToLinalg + "," + kBufferize).str();
-  pipeline +=
-      ",buffer-deallocation-pipeline,convert-bufferization-to-memref,"
+  SmallVector<Stage> stages = {
+      frontendStage(), bufferizeStage(/*outParams=*/false),
       // Parallel loops become blocks x threads; the canonicalize between
       // tiling and mapping folds the affine.min bounds that odd sizes leave
       // (otherwise no kernel is produced).
-      "func.func(convert-linalg-to-parallel-loops,"
-      "scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16},canonicalize,"
-      "gpu-map-parallel-loops,convert-parallel-loops-to-gpu),"
-      "gpu-kernel-outlining,lower-affine,convert-scf-to-cf,canonicalize," +
-      attach +
-      ",gpu.module(convert-gpu-to-nvvm{index-bitwidth=64},canonicalize,cse,"
-      "reconcile-unrealized-casts)," +
-      toBinary;
+      {"gpu-map", "func.func(convert-linalg-to-parallel-loops,"
+                  "scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16},"
+                  "canonicalize,gpu-map-parallel-loops,"
+                  "convert-parallel-loops-to-gpu),"
+                  "gpu-kernel-outlining,lower-affine,convert-scf-to-cf,"
+                  "canonicalize"},
+      {"nvvm", attach + ",gpu.module(convert-gpu-to-nvvm{index-bitwidth=64},"
+                        "canonicalize,cse,reconcile-unrealized-casts)"},
+      {"binary", toBinary}};
   if (options.lowerHost)
-    pipeline += ",expand-strided-metadata,lower-affine,finalize-memref-to-llvm,"
-                "gpu-to-llvm,convert-func-to-llvm,convert-arith-to-llvm,"
-                "convert-cf-to-llvm,convert-index-to-llvm,"
-                "reconcile-unrealized-casts";
-  return "builtin.module(" + pipeline + ")";
+    stages.push_back(
+        {"host", "expand-strided-metadata,lower-affine,finalize-memref-to-llvm,"
+                 "gpu-to-llvm,convert-func-to-llvm,convert-arith-to-llvm,"
+                 "convert-cf-to-llvm,convert-index-to-llvm,"
+                 "reconcile-unrealized-casts"});
+  return stages;
+}
+
+template <typename Options>
+static FailureOr<SmallVector<Stage>>
+parseAndBuild(StringRef options, std::string &error,
+              FailureOr<SmallVector<Stage>> (*build)(const Options &,
+                                                     std::string &)) {
+  Options parsed;
+  // The option parser names the bad option on stderr; this is the summary.
+  if (failed(parsed.parseFromString(options))) {
+    error = "invalid pipeline options '" + options.str() + "'";
+    return failure();
+  }
+  return build(parsed, error);
+}
+
+FailureOr<SmallVector<Stage>> mlir::fourfold::getStages(StringRef name,
+                                                        StringRef options,
+                                                        std::string &error) {
+  if (name == "cpu")
+    return parseAndBuild<CPUPipelineOptions>(options, error, &getCPUStages);
+  if (name == "gpu")
+    return parseAndBuild<GPUPipelineOptions>(options, error, &getGPUStages);
+  error = "unknown pipeline '" + name.str() + "'; known: cpu, gpu";
+  return failure();
 }
 
 /// Registers `name` as a pipeline whose text comes from `build`; option
@@ -104,7 +134,7 @@ mlir::fourfold::getGPUPipeline(const GPUPipelineOptions &options,
 template <typename Options>
 static void registerTextPipeline(
     StringRef name, StringRef description,
-    FailureOr<std::string> (*build)(const Options &, std::string &)) {
+    FailureOr<SmallVector<Stage>> (*build)(const Options &, std::string &)) {
   registerPassPipeline(
       name, description,
       [build, name](OpPassManager &pm, StringRef optionsStr,
@@ -115,15 +145,16 @@ static void registerTextPipeline(
           return errorHandler("invalid options for '" + name + "': " +
                               optionsStr);
         std::string error;
-        FailureOr<std::string> text = build(options, error);
-        if (failed(text))
+        FailureOr<SmallVector<Stage>> stages = build(options, error);
+        if (failed(stages))
           return errorHandler(name + ": " + error);
-        std::string parseError;
-        llvm::raw_string_ostream os(parseError);
-        // The text is a builtin.module(...) pipeline; nest its body into pm.
-        StringRef body = StringRef(*text).drop_front(strlen("builtin.module(")).drop_back();
-        if (failed(parsePassPipeline(body, pm, os)))
-          return errorHandler(name + ": " + parseError);
+        for (const Stage &stage : *stages) {
+          std::string parseError;
+          llvm::raw_string_ostream os(parseError);
+          if (failed(parsePassPipeline(stage.passes, pm, os)))
+            return errorHandler(name + " (stage " + stage.name +
+                                "): " + parseError);
+        }
         return success();
       },
       [](function_ref<void(const detail::PassOptions &)> optHandler) {
@@ -135,10 +166,10 @@ void mlir::fourfold::registerPipelines() {
   registerTextPipeline<CPUPipelineOptions>(
       "fourfold-cpu-pipeline",
       "Lower linalg-on-tensors (or tosa) to the LLVM dialect for the host CPU",
-      &getCPUPipeline);
+      &getCPUStages);
   registerTextPipeline<GPUPipelineOptions>(
       "fourfold-gpu-pipeline",
       "Lower linalg-on-tensors (or tosa) to gpu + nvvm and embed PTX "
       "(gpu-module-to-binary format=isa)",
-      &getGPUPipeline);
+      &getGPUStages);
 }

@@ -51,12 +51,25 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
 /// The GPU chips the GPU pipeline accepts.
 ArrayRef<StringRef> getSupportedChips();
 
-/// Textual form of each pipeline (what `--dump-pass-pipeline` shows); fails
-/// with a message for options it cannot honour.
-FailureOr<std::string> getCPUPipeline(const CPUPipelineOptions &options,
-                                      std::string &error);
-FailureOr<std::string> getGPUPipeline(const GPUPipelineOptions &options,
-                                      std::string &error);
+/// A named step of a pipeline: its passes as a textual pipeline nested in
+/// builtin.module. The Python API runs stages one by one and keeps the IR
+/// after each; the registered pipelines run them back to back.
+struct Stage {
+  std::string name;
+  std::string passes;
+};
+
+/// The stages of each pipeline; fails with a message in `error` for options
+/// it cannot honour.
+FailureOr<SmallVector<Stage>> getCPUStages(const CPUPipelineOptions &options,
+                                           std::string &error);
+FailureOr<SmallVector<Stage>> getGPUStages(const GPUPipelineOptions &options,
+                                           std::string &error);
+
+/// The stages of pipeline `name` ("cpu" or "gpu") configured by `options`,
+/// written in the pipeline's option syntax ("chip=sm_80 O=2").
+FailureOr<SmallVector<Stage>> getStages(StringRef name, StringRef options,
+                                        std::string &error);
 
 /// Register both pipelines with the global pass registry.
 void registerPipelines();

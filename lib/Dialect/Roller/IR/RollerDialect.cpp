@@ -34,18 +34,21 @@ void RollerDialect::initialize() {
 
 FailureOr<llvm::APFloat>
 mlir::fourfold::roller::parseDouble(AsmParser &parser) {
+  // The sign is taken first: parseOptionalInteger would claim the `-` of
+  // `-1.5` and then reject the float.
+  bool negative = succeeded(parser.parseOptionalMinus());
   // Whole numbers (bandwidth = 3350) are written without a trailing dot.
   int64_t whole;
+  double value;
   OptionalParseResult isInteger = parser.parseOptionalInteger(whole);
   if (isInteger.has_value()) {
     if (failed(*isInteger))
       return failure();
-    return llvm::APFloat(static_cast<double>(whole));
-  }
-  double value;
-  if (parser.parseFloat(value))
+    value = static_cast<double>(whole);
+  } else if (parser.parseFloat(value)) {
     return failure();
-  return llvm::APFloat(value);
+  }
+  return llvm::APFloat(negative ? -value : value);
 }
 
 void mlir::fourfold::roller::printDouble(AsmPrinter &printer,
@@ -59,7 +62,13 @@ void mlir::fourfold::roller::printDouble(AsmPrinter &printer,
     if (std::strtod(text, nullptr) == value)
       break;
   }
-  printer << text;
+  // MLIR float literals need a dot: "1e-05" would not parse back, "1.0e-05"
+  // does.
+  std::string out = text;
+  if (size_t e = out.find('e');
+      e != std::string::npos && out.find('.') == std::string::npos)
+    out.insert(e, ".0");
+  printer << out;
 }
 
 //===----------------------------------------------------------------------===//
@@ -139,7 +148,7 @@ LogicalResult TargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   for (NamedAttribute entry : peak) {
     auto value = dyn_cast<FloatAttr>(entry.getValue());
     if (!value || !(value.getValueAsDouble() > 0))
-      return emitError() << "target '" << name << "': peak." << entry.getName()
+      return emitError() << "target '" << name << "': peak." << entry.getName().getValue()
                          << " must be a positive float (GFLOP/s), got "
                          << entry.getValue();
   }
@@ -211,6 +220,10 @@ LogicalResult RTileAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << tiles.size() << " tiles";
   llvm::StringSet<> seen;
   size_t rank = tiles.front().size();
+  // A tile over no loops says nothing; it is a typo for a missing entry.
+  if (rank == 0)
+    return emitError() << "rtile level '" << levels.front().getValue()
+                       << "' has no entries; a tile covers at least one loop";
   for (auto [i, level, tile] : llvm::enumerate(levels, tiles)) {
     if (!seen.insert(level.getValue()).second)
       return emitError() << "rtile names memory level '" << level.getValue()
@@ -285,9 +298,11 @@ LogicalResult RollerDialect::verifyOperationAttribute(Operation *op,
   }
   if (name == kPredictedAttrName) {
     auto value = dyn_cast<FloatAttr>(attr.getValue());
-    if (!value || value.getValueAsDouble() < 0)
-      return op->emitOpError() << "'" << name
-                               << "' must be a non-negative float (microseconds)";
+    if (!value || !(value.getValueAsDouble() >= 0))
+      return op->emitOpError()
+             << "'" << name
+             << "' must be a non-negative float (microseconds), got "
+             << attr.getValue();
     return success();
   }
   return op->emitOpError() << "unknown roller attribute '" << name << "'";

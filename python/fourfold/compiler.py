@@ -1,0 +1,427 @@
+"""fourfold.compile: MLIR (linalg on tensors, or tosa) in, a CPU callable or GPU PTX/cubin out."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import ir
+from .dialects import func as func_d
+from .dialects import gpu as gpu_d
+from .errors import CompileError, FourfoldError
+from .pipeline import Pipeline, PipelineResult, parse, supported_chips
+
+__all__ = ["compile", "CPUModule", "GPUArtifact", "ArgSpec", "find_ptxas", "find_cuda_toolkit"]
+
+
+# --------------------------------------------------------------------------- #
+# Signatures
+# --------------------------------------------------------------------------- #
+
+def _element_dtype(t: ir.Type) -> np.dtype:
+    if isinstance(t, ir.F32Type):
+        return np.dtype(np.float32)
+    if isinstance(t, ir.F64Type):
+        return np.dtype(np.float64)
+    if isinstance(t, ir.F16Type):
+        return np.dtype(np.float16)
+    if isinstance(t, ir.BF16Type):
+        try:
+            import ml_dtypes
+        except ImportError:  # pragma: no cover - ml_dtypes comes with the bindings' requirements
+            raise FourfoldError("bf16 needs the ml_dtypes package") from None
+        return np.dtype(ml_dtypes.bfloat16)
+    if isinstance(t, ir.IndexType):
+        return np.dtype(np.int64)
+    if isinstance(t, ir.IntegerType):
+        width = ir.IntegerType(t).width
+        if width == 1:
+            return np.dtype(np.bool_)
+        if width in (8, 16, 32, 64):
+            unsigned = ir.IntegerType(t).is_unsigned
+            return np.dtype(f"{'u' if unsigned else ''}int{width}")
+    raise FourfoldError(f"element type {t} has no numpy equivalent")
+
+
+_SCALAR_CTYPES = {
+    np.dtype(np.float32): ctypes.c_float,
+    np.dtype(np.float64): ctypes.c_double,
+    np.dtype(np.bool_): ctypes.c_bool,
+    np.dtype(np.int8): ctypes.c_int8,
+    np.dtype(np.int16): ctypes.c_int16,
+    np.dtype(np.int32): ctypes.c_int32,
+    np.dtype(np.int64): ctypes.c_int64,
+    np.dtype(np.uint8): ctypes.c_uint8,
+    np.dtype(np.uint16): ctypes.c_uint16,
+    np.dtype(np.uint32): ctypes.c_uint32,
+    np.dtype(np.uint64): ctypes.c_uint64,
+}
+
+
+@dataclass(frozen=True)
+class ArgSpec:
+    """One argument or result of the entry function as numpy sees it."""
+
+    kind: str  # "tensor", "memref" or "scalar"
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    mlir_type: str
+
+    def describe(self) -> str:
+        if self.kind == "scalar":
+            return f"a {self.dtype} scalar"
+        return f"an array of shape {self.shape} and dtype {self.dtype}"
+
+
+def _spec(t: ir.Type, what: str) -> ArgSpec:
+    if isinstance(t, ir.RankedTensorType) or isinstance(t, ir.MemRefType):
+        shaped = ir.ShapedType(t)
+        if not shaped.has_static_shape:
+            raise FourfoldError(f"{what} has type {t}: fourfold.compile needs static shapes")
+        kind = "tensor" if isinstance(t, ir.RankedTensorType) else "memref"
+        return ArgSpec(kind, tuple(shaped.shape), _element_dtype(shaped.element_type), str(t))
+    if isinstance(t, ir.ShapedType):
+        raise FourfoldError(f"{what} has type {t}: unranked tensors and memrefs are not supported")
+    dtype = _element_dtype(t)
+    if dtype not in _SCALAR_CTYPES:
+        raise FourfoldError(f"{what} has type {t}: not supported as a scalar argument")
+    return ArgSpec("scalar", (), dtype, str(t))
+
+
+def _find_entry(module: ir.Module, entry: str | None) -> func_d.FuncOp:
+    candidates = []
+    for op in module.body.operations:
+        if not isinstance(op, func_d.FuncOp) or op.is_external:
+            continue
+        name = ir.StringAttr(op.sym_name).value
+        private = "sym_visibility" in op.attributes and ir.StringAttr(op.attributes["sym_visibility"]).value == "private"
+        if entry is not None and name == entry:
+            return op
+        if entry is None and not private:
+            candidates.append((name, op))
+    if entry is not None:
+        raise FourfoldError(f"no function @{entry} with a body in the module")
+    if not candidates:
+        raise FourfoldError("the module has no public func.func with a body to use as entry")
+    if len(candidates) > 1:
+        names = ", ".join("@" + n for n, _ in candidates)
+        raise FourfoldError(f"the module has several public functions ({names}); say which with entry=")
+    return candidates[0][1]
+
+
+def _prepare_entry(fn: func_d.FuncOp):
+    """Mark tensor arguments read-only (bufferization copies instead of writing the caller's
+    arrays) and ask for the C interface the runtime calls."""
+    ftype = ir.FunctionType(ir.TypeAttr(fn.attributes["function_type"]).value)
+    ctx = fn.context
+    old = fn.attributes["arg_attrs"] if "arg_attrs" in fn.attributes else None
+    new = []
+    for i, t in enumerate(ftype.inputs):
+        entries = {}
+        if old is not None:
+            d = ir.DictAttr(ir.ArrayAttr(old)[i])
+            for j in range(len(d)):
+                na = d[j]
+                entries[na.name] = na.attr
+        if isinstance(t, ir.RankedTensorType):
+            entries["bufferization.writable"] = ir.BoolAttr.get(False, context=ctx)
+        new.append(ir.DictAttr.get(entries, context=ctx))
+    if new:
+        fn.attributes["arg_attrs"] = ir.ArrayAttr.get(new, context=ctx)
+    fn.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get(ctx)
+
+
+# --------------------------------------------------------------------------- #
+# CPU
+# --------------------------------------------------------------------------- #
+
+def _runner_libs() -> list[str]:
+    """The MLIR runner utilities (memrefCopy & co.) the lowered code may call."""
+    from . import _config
+
+    libs = []
+    for name in ("libmlir_c_runner_utils.so", "libmlir_runner_utils.so"):
+        path = os.path.join(_config.LLVM_LIBRARY_DIR, name)
+        if os.path.exists(path):
+            libs.append(path)
+    return libs
+
+
+def _descriptor(array: np.ndarray):
+    """A ranked memref descriptor pointing at `array`'s data (C-contiguous, no copy)."""
+    from .runtime import np_to_memref
+
+    if array.ndim == 0:
+        desc = np_to_memref.make_zero_d_memref_descriptor(np_to_memref.as_ctype(array.dtype))()
+        desc.allocated = array.ctypes.data
+        desc.aligned = ctypes.cast(array.ctypes.data, ctypes.POINTER(np_to_memref.as_ctype(array.dtype)))
+        desc.offset = ctypes.c_longlong(0)
+        return desc
+    return np_to_memref.get_ranked_memref_descriptor(array)
+
+
+@dataclass
+class CPUModule:
+    """A function compiled for this machine's CPU. Call it with numpy arrays (or scalars)."""
+
+    name: str
+    args: list[ArgSpec]
+    results: list[ArgSpec]
+    compilation: PipelineResult
+    compile_time: float
+    _engine: object = field(repr=False, default=None)
+    _func: object = field(repr=False, default=None)
+    _out_params: bool = True
+
+    @property
+    def stages(self) -> dict[str, str]:
+        """IR after each pipeline stage."""
+        return self.compilation.ir
+
+    def _check(self, i: int, spec: ArgSpec, value):
+        where = f"{self.name}: argument #{i} ({spec.mlir_type})"
+        if spec.kind == "scalar":
+            if isinstance(value, np.ndarray) and value.ndim != 0:
+                raise ValueError(f"{where} must be {spec.describe()}, got an array of shape {value.shape}")
+            arr = np.asarray(value)
+            if arr.dtype.kind != spec.dtype.kind and not (spec.dtype.kind == "f" and arr.dtype.kind in "iu"):
+                raise TypeError(f"{where} must be {spec.describe()}, got {arr.dtype}")
+            return _SCALAR_CTYPES[spec.dtype](arr.astype(spec.dtype).item())
+        if not isinstance(value, np.ndarray):
+            raise TypeError(f"{where} must be {spec.describe()}, got {type(value).__name__}")
+        if value.dtype != spec.dtype:
+            raise TypeError(f"{where} must have dtype {spec.dtype}, got {value.dtype}")
+        if tuple(value.shape) != spec.shape:
+            raise ValueError(f"{where} must have shape {spec.shape}, got {tuple(value.shape)}")
+        if spec.kind == "memref":
+            if not value.flags.c_contiguous:
+                raise ValueError(f"{where} is a memref argument and must be C-contiguous (it may be written)")
+            return value
+        return np.ascontiguousarray(value)
+
+    def __call__(self, *values):
+        if len(values) != len(self.args):
+            raise TypeError(f"{self.name} takes {len(self.args)} argument(s) "
+                            f"({', '.join(a.mlir_type for a in self.args)}), got {len(values)}")
+        keep = []  # keeps arrays and descriptors alive during the call
+        pointers = []
+        for i, (spec, value) in enumerate(zip(self.args, values)):
+            checked = self._check(i, spec, value)
+            if spec.kind == "scalar":
+                keep.append(checked)
+                pointers.append(ctypes.pointer(checked))
+            else:
+                desc = _descriptor(checked)
+                keep += [checked, desc]
+                pointers.append(ctypes.pointer(ctypes.pointer(desc)))
+        outputs = []
+        scalar_results = []
+        for spec in self.results:
+            if spec.kind == "scalar":
+                cell = _SCALAR_CTYPES[spec.dtype]()
+                scalar_results.append(cell)
+                outputs.append(cell)
+                continue
+            out = np.empty(spec.shape, dtype=spec.dtype)
+            desc = _descriptor(out)
+            keep += [out, desc]
+            outputs.append(out)
+            pointers.append(ctypes.pointer(ctypes.pointer(desc)))
+        # Scalar results come back through trailing pointers of the packed interface.
+        for cell in scalar_results:
+            pointers.append(ctypes.pointer(cell))
+        packed = (ctypes.c_void_p * len(pointers))()
+        for i, p in enumerate(pointers):
+            packed[i] = ctypes.cast(p, ctypes.c_void_p)
+        self._func(packed)
+        results = [o.value if isinstance(o, ctypes._SimpleCData) else o for o in outputs]
+        return results[0] if len(results) == 1 else tuple(results)
+
+
+def _compile_cpu(module, fn, args, results, pipeline, opt_level, keep_ir, start):
+    from .execution_engine import ExecutionEngine
+
+    name = ir.StringAttr(fn.sym_name).value
+    pipeline = pipeline or Pipeline.cpu()
+    compilation = pipeline.run(module, keep_ir=keep_ir)
+    try:
+        engine = ExecutionEngine(compilation.module, opt_level=opt_level, shared_libs=_runner_libs())
+    except Exception as e:  # the engine reports LLVM errors as RuntimeError
+        raise CompileError(f"LLVM could not compile @{name}: {e}", stage="jit") from None
+    address = engine.raw_lookup("_mlir_ciface_" + name)
+    if not address:
+        raise CompileError(f"@{name} has no C interface after lowering", stage="jit")
+    cfunc = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(address)
+    return CPUModule(name=name, args=args, results=results, compilation=compilation,
+                     compile_time=time.perf_counter() - start, _engine=engine, _func=cfunc)
+
+
+# --------------------------------------------------------------------------- #
+# GPU
+# --------------------------------------------------------------------------- #
+
+def find_ptxas() -> str | None:
+    """ptxas from $FOURFOLD_PTXAS, the PATH, or a CUDA toolkit."""
+    explicit = os.environ.get("FOURFOLD_PTXAS")
+    if explicit:
+        return explicit
+    found = shutil.which("ptxas")
+    if found:
+        return found
+    toolkit = find_cuda_toolkit()
+    if toolkit and os.path.exists(os.path.join(toolkit, "bin", "ptxas")):
+        return os.path.join(toolkit, "bin", "ptxas")
+    return None
+
+
+def find_cuda_toolkit() -> str | None:
+    """A CUDA toolkit root holding libdevice: $CUDA_HOME / $CUDA_PATH, /usr/local/cuda*, or the
+    toolkit the ptxas on the PATH belongs to (followed through wrapper scripts)."""
+    def has_libdevice(root):
+        return root and os.path.exists(os.path.join(root, "nvvm", "libdevice", "libdevice.10.bc"))
+
+    for var in ("CUDA_HOME", "CUDA_PATH"):
+        if has_libdevice(os.environ.get(var)):
+            return os.environ[var]
+    candidates = ["/usr/local/cuda"]
+    if os.path.isdir("/usr/local"):
+        candidates += sorted((os.path.join("/usr/local", d) for d in os.listdir("/usr/local")
+                              if d.startswith("cuda-")), reverse=True)
+    ptxas = shutil.which("ptxas")
+    if ptxas:
+        candidates.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(ptxas))))
+    for root in candidates:
+        if has_libdevice(root):
+            return root
+    return None
+
+
+@dataclass
+class GPUKernelModule:
+    """One gpu.module: its PTX, the cubin ptxas made of it (if ptxas was there) and ptxas's report."""
+
+    name: str
+    chip: str
+    ptx: str
+    cubin: bytes | None = None
+    ptxas_info: str = ""
+
+
+@dataclass
+class GPUArtifact:
+    """The result of compiling for a GPU: PTX (and cubins) per gpu.module, and the host IR that
+    launches them. Running it needs a GPU and a CUDA driver (not on this machine)."""
+
+    name: str
+    chip: str
+    args: list[ArgSpec]
+    results: list[ArgSpec]
+    modules: list[GPUKernelModule]
+    compilation: PipelineResult
+    compile_time: float
+
+    @property
+    def ptx(self) -> dict[str, str]:
+        return {m.name: m.ptx for m in self.modules}
+
+    @property
+    def cubins(self) -> dict[str, bytes | None]:
+        return {m.name: m.cubin for m in self.modules}
+
+    @property
+    def stages(self) -> dict[str, str]:
+        return self.compilation.ir
+
+    @property
+    def host_ir(self) -> str:
+        return str(self.compilation.module)
+
+
+def assemble_ptx(ptx: str, chip: str, ptxas: str | None = None) -> tuple[bytes, str]:
+    """Assemble PTX with ptxas; returns (cubin, ptxas -v report). Raises CompileError with ptxas's
+    message if it rejects the PTX."""
+    ptxas = ptxas or find_ptxas()
+    if not ptxas:
+        raise FourfoldError("ptxas not found (set FOURFOLD_PTXAS or put it on the PATH)")
+    with tempfile.TemporaryDirectory(prefix="fourfold-ptx-") as tmp:
+        src, out = os.path.join(tmp, "k.ptx"), os.path.join(tmp, "k.cubin")
+        with open(src, "w") as f:
+            f.write(ptx)
+        proc = subprocess.run([ptxas, f"-arch={chip}", "-v", src, "-o", out],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise CompileError(f"ptxas rejected the PTX for {chip}", stage="ptxas",
+                               diagnostics=proc.stderr.strip().splitlines())
+        with open(out, "rb") as f:
+            return f.read(), proc.stderr.strip()
+
+
+def _compile_gpu(module, fn, args, results, chip, pipeline, keep_ir, start, source_text, assemble):
+    name = ir.StringAttr(fn.sym_name).value
+    if pipeline is None:
+        options = {}
+        if "math." in source_text:
+            toolkit = find_cuda_toolkit()
+            if toolkit is None:
+                raise FourfoldError("the input uses math functions, which need libdevice from a CUDA "
+                                    "toolkit; none found (set CUDA_HOME)")
+            options["toolkit"] = toolkit
+        pipeline = Pipeline.gpu(chip, **options)
+    compilation = pipeline.run(module, keep_ir=keep_ir)
+    modules = []
+    for op in compilation.module.body.operations:
+        if op.operation.name != "gpu.binary":
+            continue
+        binary_name = ir.StringAttr(op.attributes["sym_name"]).value
+        for obj in ir.ArrayAttr(op.attributes["objects"]):
+            ptx = gpu_d.ObjectAttr(obj).object.decode()
+            km = GPUKernelModule(name=binary_name, chip=chip, ptx=ptx)
+            if assemble:
+                km.cubin, km.ptxas_info = assemble_ptx(ptx, chip)
+            modules.append(km)
+    if not modules:
+        raise CompileError(f"the GPU pipeline produced no kernel for @{name} (nothing to parallelise?)",
+                           stage="gpu-map")
+    return GPUArtifact(name=name, chip=chip, args=args, results=results, modules=modules,
+                       compilation=compilation, compile_time=time.perf_counter() - start)
+
+
+# --------------------------------------------------------------------------- #
+# Entry point
+# --------------------------------------------------------------------------- #
+
+def compile(source, target: str = "cpu", *, entry: str | None = None, pipeline: Pipeline | None = None,
+            opt_level: int = 3, keep_ir: bool = True, assemble: bool | None = None):
+    """Compile `source` (MLIR text or an ir.Module holding linalg on tensors or tosa).
+
+    target="cpu": returns a CPUModule; call it with numpy arrays, get numpy arrays back.
+    target="sm_80"/"sm_90"/...: returns a GPUArtifact with the PTX of each kernel module, and
+    cubins when ptxas is available (assemble=None: when found; True: required; False: never).
+    `pipeline` replaces the default pipeline of the target (see fourfold.pipeline.Pipeline)."""
+    start = time.perf_counter()
+    chips = supported_chips()
+    if target != "cpu" and target not in chips:
+        raise ValueError(f"unsupported target '{target}'; supported: cpu, {', '.join(chips)}")
+    if not isinstance(opt_level, int) or not 0 <= opt_level <= 3:
+        raise ValueError(f"opt_level must be 0..3, got {opt_level!r}")
+    text = source if isinstance(source, str) else str(source)
+    module = parse(text)
+    with module.context, ir.Location.unknown():
+        fn = _find_entry(module, entry)
+        ftype = ir.FunctionType(ir.TypeAttr(fn.attributes["function_type"]).value)
+        fname = ir.StringAttr(fn.sym_name).value
+        args = [_spec(t, f"@{fname} argument #{i}") for i, t in enumerate(ftype.inputs)]
+        results = [_spec(t, f"@{fname} result #{i}") for i, t in enumerate(ftype.results)]
+        _prepare_entry(fn)
+        if target == "cpu":
+            return _compile_cpu(module, fn, args, results, pipeline, opt_level, keep_ir, start)
+        if assemble is None:
+            assemble = find_ptxas() is not None
+        return _compile_gpu(module, fn, args, results, target, pipeline, keep_ir, start, text, assemble)
