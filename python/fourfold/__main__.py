@@ -1,0 +1,99 @@
+"""`python -m fourfold demo`: compile a bundled model, run it, say what happened.
+
+The full command-line interface (compile / run / bench / report) is still to come; this entry
+point is the README's main job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import re
+import statistics
+import sys
+import time
+
+import numpy as np
+
+OP_RE = re.compile(r'^\s*(?:%[^=]+=\s*)?"?([a-z_][a-z0-9_]*\.[a-z0-9_.]+)', re.M)
+
+
+def op_counts(text: str) -> collections.Counter:
+    return collections.Counter(m.group(1) for m in OP_RE.finditer(text))
+
+
+def summarize(counts: collections.Counter, top: int = 4) -> str:
+    return ", ".join(f"{n} {name}" for name, n in counts.most_common(top))
+
+
+def median_time(fn, repeat: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def demo(args) -> int:
+    import fourfold
+    from fourfold import examples
+    from fourfold.compiler import find_ptxas
+
+    make_inputs, reference = examples.EXAMPLES[args.example]
+    src = examples.source(args.example)
+    print(f"fourfold demo: '{args.example}' ({examples.HERE}/{args.example}.mlir)")
+    print(f"  input: {summarize(op_counts(src), 6)}")
+    print("  fourfold passes: welder, roller, rammer and grinder are not in the pipelines yet;")
+    print("  this run uses the upstream stages of the CPU and GPU pipelines.\n")
+
+    fn = fourfold.compile(src, target="cpu")
+    print(f"CPU: compiled @{fn.name} in {fn.compile_time * 1e3:.0f} ms")
+    print(f"  {'stage':<10} {'time':>9}  ops after the stage")
+    for stage, seconds in fn.compilation.timings.items():
+        print(f"  {stage:<10} {seconds * 1e3:7.1f}ms  {summarize(op_counts(fn.stages[stage]))}")
+    jit = fn.compile_time - fn.compilation.total_time
+    print(f"  {'LLVM JIT':<10} {jit * 1e3:7.1f}ms  (ExecutionEngine, -O3, host CPU)")
+
+    rng = np.random.default_rng(0)
+    inputs = make_inputs(rng)
+    out = fn(*inputs)
+    ref = reference(*inputs)
+    err = float(np.max(np.abs(out - ref)) / max(1e-30, float(np.max(np.abs(ref)))))
+    ok = err < 1e-4
+    print(f"  run: output {out.shape} {out.dtype}; max error vs numpy float64 reference, relative to "
+          f"max |ref|: {err:.2e} ({'OK' if ok else 'MISMATCH'})")
+    f32 = [a.astype(np.float32) for a in inputs]
+    t_ff = median_time(lambda: fn(*inputs), args.repeat)
+    t_np = median_time(lambda: reference(*f32), args.repeat)
+    print(f"  time (median of {args.repeat}): fourfold {t_ff * 1e6:.0f} us, numpy float32 {t_np * 1e6:.0f} us "
+          f"(fourfold/numpy = {t_ff / t_np:.2f}x)\n")
+
+    if find_ptxas() is None:
+        print("GPU: skipped (ptxas not found)")
+    else:
+        art = fourfold.compile(src, target=args.chip)
+        print(f"GPU {args.chip}: compiled in {art.compile_time * 1e3:.0f} ms: "
+              f"{len(art.modules)} kernel module(s), {art.host_ir.count('gpu.launch_func')} launches")
+        for m in art.modules:
+            regs = re.findall(r"Used (\d+) registers", m.ptxas_info)
+            print(f"  {m.name}: {m.ptx.count('.entry')} kernel(s), {len(m.ptx.splitlines())} PTX lines, "
+                  f"cubin {len(m.cubin or b'')} bytes, registers per kernel {regs}")
+        print("  (not run: no GPU on this machine)")
+    return 0 if ok else 1
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m fourfold")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("demo", help="compile and run a bundled example, printing what each stage did")
+    p.add_argument("--example", default="mlp", choices=["mlp"])
+    p.add_argument("--chip", default="sm_90")
+    p.add_argument("--repeat", type=int, default=50)
+    args = parser.parse_args(argv)
+    return demo(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
