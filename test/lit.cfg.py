@@ -1,4 +1,5 @@
 # lit configuration for fourfold: every .mlir under test/ is a test.
+import glob
 import os
 import shutil
 
@@ -25,3 +26,19 @@ config.substitutions.append(("%python", config.python_executable))
 # ptxas assembles the PTX we emit; tests that need it say `REQUIRES: ptxas`.
 if shutil.which("ptxas"):
     config.available_features.add("ptxas")
+
+# A CUDA toolkit with libdevice (for math functions on the GPU): `REQUIRES: cuda-toolkit`, and
+# %cuda_toolkit is its root.
+def find_cuda_toolkit():
+    roots = [os.environ.get(v) for v in ("CUDA_HOME", "CUDA_PATH")]
+    roots += sorted(glob.glob("/usr/local/cuda*"), reverse=True)
+    for root in filter(None, roots):
+        if os.path.exists(os.path.join(root, "nvvm", "libdevice", "libdevice.10.bc")):
+            return root
+    return None
+
+
+toolkit = find_cuda_toolkit()
+if toolkit:
+    config.available_features.add("cuda-toolkit")
+    config.substitutions.append(("%cuda_toolkit", toolkit))

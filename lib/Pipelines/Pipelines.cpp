@@ -43,8 +43,12 @@ mlir::fourfold::getCPUStages(const CPUPipelineOptions &options,
       bufferizeStage(options.outParams),
       {"loops", "func.func(convert-linalg-to-loops),convert-scf-to-cf,"
                 "expand-strided-metadata,lower-affine"},
-      // Math ops LLVM has intrinsics for first; the rest (tanh, erf) call libm.
+      // Math ops become LLVM intrinsics where LLVM has one (exp, tanh: the
+      // back end calls libm for the ones it cannot expand); the rest (erf)
+      // become libm calls. Vector ops (from vectorised kernels) go to LLVM
+      // before memrefs do.
       {"llvm", "convert-math-to-llvm,convert-math-to-libm,"
+               "convert-vector-to-scf,convert-scf-to-cf,convert-vector-to-llvm,"
                "finalize-memref-to-llvm,convert-func-to-llvm,"
                "convert-arith-to-llvm,convert-cf-to-llvm,convert-index-to-llvm,"
                "reconcile-unrealized-casts"}};
@@ -82,13 +86,15 @@ mlir::fourfold::getGPUStages(const GPUPipelineOptions &options,
 
   SmallVector<Stage> stages = {
       frontendStage(), bufferizeStage(/*outParams=*/false),
-      // Parallel loops become blocks x threads; the canonicalize between
-      // tiling and mapping folds the affine.min bounds that odd sizes leave
-      // (otherwise no kernel is produced).
+      // Parallel loops become blocks of 16x16 threads. Tiles have fixed
+      // bounds with an in-bounds check inside: convert-parallel-loops-to-gpu
+      // cannot read the affine.min bounds of odd sizes, and canonicalizing
+      // them away would also merge the block and thread loops into one
+      // (blocks of one thread).
       {"gpu-map", "func.func(convert-linalg-to-parallel-loops,"
-                  "scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16},"
-                  "canonicalize,gpu-map-parallel-loops,"
-                  "convert-parallel-loops-to-gpu),"
+                  "scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16 "
+                  "no-min-max-bounds=true},"
+                  "gpu-map-parallel-loops,convert-parallel-loops-to-gpu),"
                   "gpu-kernel-outlining,lower-affine,convert-scf-to-cf,"
                   "canonicalize"},
       {"nvvm", attach + ",gpu.module(convert-gpu-to-nvvm{index-bitwidth=64},"

@@ -5,6 +5,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -166,12 +168,26 @@ LogicalResult ProgramOp::verifyRegions() {
     auto it = llvm::upper_bound(barriers, after);
     return it != barriers.end() && *it <= upTo;
   };
+  // The rOperators `consumer` reads, directly or through the plain ops
+  // (casts, slices) between operators in the program body.
+  auto producersOf = [](OperatorOp consumer) {
+    llvm::SetVector<OperatorOp> producers;
+    llvm::SmallPtrSet<Operation *, 8> seen;
+    SmallVector<Value> worklist(consumer.getInputs());
+    while (!worklist.empty()) {
+      Operation *def = worklist.pop_back_val().getDefiningOp();
+      if (!def || !seen.insert(def).second)
+        continue;
+      if (auto producer = dyn_cast<OperatorOp>(def))
+        producers.insert(producer);
+      else
+        llvm::append_range(worklist, def->getOperands());
+    }
+    return producers;
+  };
   for (auto &entry : operators) {
     OperatorOp consumer = entry.second;
-    for (Value input : consumer.getInputs()) {
-      auto producer = input.getDefiningOp<OperatorOp>();
-      if (!producer)
-        continue;
+    for (OperatorOp producer : producersOf(consumer)) {
       int64_t producerLast = stepRange[producer.getOperation()].second;
       int64_t consumerFirst = stepRange[consumer.getOperation()].first;
       if (!barrierBetween(producerLast, consumerFirst))

@@ -148,7 +148,8 @@ LogicalResult TargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   for (NamedAttribute entry : peak) {
     auto value = dyn_cast<FloatAttr>(entry.getValue());
     if (!value || !(value.getValueAsDouble() > 0))
-      return emitError() << "target '" << name << "': peak." << entry.getName().getValue()
+      return emitError() << "target '" << name << "': peak."
+                         << entry.getName().getValue()
                          << " must be a positive float (GFLOP/s), got "
                          << entry.getValue();
   }

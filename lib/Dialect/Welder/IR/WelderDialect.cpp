@@ -50,6 +50,10 @@ LogicalResult GroupOp::verify() {
   if (getSymName().empty())
     return emitOpError("needs a non-empty name");
   if (std::optional<ArrayRef<int64_t>> tile = getTile()) {
+    // An empty tile covers no loop; a group without one leaves `tile` out.
+    if (tile->empty())
+      return emitOpError("tile needs at least one entry (leave `tile` out "
+                         "for a group not yet tiled)");
     for (auto [d, size] : llvm::enumerate(*tile))
       if (size <= 0)
         return emitOpError() << "tile entry " << d
