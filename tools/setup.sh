@@ -94,8 +94,11 @@ if [[ ! -f $SRC/mlir/python/CMakeLists.txt ]]; then
   rm -f "$CACHE/$tarball"   # 190 MB; the extracted 20 MB is what we keep
 fi
 
-# 4. Configure (once) and build ------------------------------------------------------------------
-if [[ ! -f $BUILD/build.ninja ]]; then
+# 4. Configure and build -------------------------------------------------------------------------
+if [[ -f $BUILD/build.ninja ]]; then
+  # Re-run CMake so that new Python files (globbed at configure time) join the package.
+  cmake "$BUILD" >/dev/null
+else
   say "configuring $BUILD"
   CC=$LLVM_PREFIX/bin/clang CXX=$LLVM_PREFIX/bin/clang++ cmake -G Ninja -S "$ROOT" -B "$BUILD" \
     -DCMAKE_BUILD_TYPE=Release \

@@ -343,6 +343,20 @@ class GPUArtifact:
     def host_ir(self) -> str:
         return str(self.compilation.module)
 
+    @property
+    def plan(self) -> dict:
+        """The launch plan: the host function as data (see fourfold.gpu_plan)."""
+        from .gpu_plan import extract_plan
+
+        return extract_plan(self.compilation.module, self.name, self.chip)
+
+    def save(self, directory: str) -> str:
+        """Write plan.json, PTX and cubins into `directory`; fourfold/cuda_runner.py runs them on a
+        machine with a CUDA driver and no LLVM. Returns the plan's path."""
+        from .gpu_plan import save_artifact
+
+        return save_artifact(self, directory)
+
 
 def assemble_ptx(ptx: str, chip: str, ptxas: str | None = None) -> tuple[bytes, str]:
     """Assemble PTX with ptxas; returns (cubin, ptxas -v report). Raises CompileError with ptxas's

@@ -1,0 +1,105 @@
+"""Programs the GPU check compiles here and runs on a lent GPU, with their references.
+
+Each entry: name -> (MLIR source, reference(*numpy arrays) -> numpy array(s), input scales).
+The references use numpy only, so this file loads both here and on the GPU machine.
+"""
+
+import numpy as np
+
+MAP2 = "affine_map<(d0, d1) -> (d0, d1)>"
+
+
+def matmul_src(m, n, k):
+    return f"""
+func.func @matmul(%a: tensor<{m}x{k}xf32>, %b: tensor<{k}x{n}xf32>) -> tensor<{m}x{n}xf32> {{
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<{m}x{n}xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>) outs(%c : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  return %r : tensor<{m}x{n}xf32>
+}}"""
+
+
+MBR = f"""
+func.func @mbr(%a: tensor<37x29xf32>, %b: tensor<29x53xf32>, %bias: tensor<53xf32>) -> tensor<37x53xf32> {{
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<37x53xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<37x53xf32>) -> tensor<37x53xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<37x29xf32>, tensor<29x53xf32>) outs(%c : tensor<37x53xf32>) -> tensor<37x53xf32>
+  %o = linalg.generic {{indexing_maps = [{MAP2}, affine_map<(d0, d1) -> (d1)>, {MAP2}],
+                       iterator_types = ["parallel", "parallel"]}}
+      ins(%r, %bias : tensor<37x53xf32>, tensor<53xf32>) outs(%e : tensor<37x53xf32>) {{
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %s = arith.addf %x, %y : f32
+    %m = arith.maximumf %s, %z : f32
+    linalg.yield %m : f32
+  }} -> tensor<37x53xf32>
+  return %o : tensor<37x53xf32>
+}}"""
+
+CONV = """
+func.func @conv(%x: tensor<2x9x11x3xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<2x4x5x4xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x4x5x4xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<2x4x5x4xf32>) -> tensor<2x4x5x4xf32>
+  %r = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+       ins(%x, %w : tensor<2x9x11x3xf32>, tensor<4x3x3x3xf32>) outs(%c : tensor<2x4x5x4xf32>) -> tensor<2x4x5x4xf32>
+  return %r : tensor<2x4x5x4xf32>
+}"""
+
+CHAIN = """
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+func.func @chain(%x: tensor<300x257xf32>, %w: tensor<257xf32>) -> tensor<300x257xf32> {
+  %e = tensor.empty() : tensor<300x257xf32>
+  %r = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %w : tensor<300x257xf32>, tensor<257xf32>) outs(%e : tensor<300x257xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %t = math.tanh %m : f32
+    %g = math.erf %t : f32
+    %q = math.exp %g : f32
+    linalg.yield %q : f32
+  } -> tensor<300x257xf32>
+  return %r : tensor<300x257xf32>
+}"""
+
+
+def conv_nhwc_fhwc(x, w, stride=2):
+    n, h, wd, c = x.shape
+    f, kh, kw, _ = w.shape
+    oh, ow = (h - kh) // stride + 1, (wd - kw) // stride + 1
+    out = np.zeros((n, oh, ow, f))
+    for i in range(kh):
+        for j in range(kw):
+            patch = x[:, i : i + stride * oh : stride, j : j + stride * ow : stride, :].astype(np.float64)
+            out += np.einsum("nhwc,fc->nhwf", patch, w[:, i, j, :])
+    return out
+
+
+def _erf(x):
+    from math import erf
+
+    return np.vectorize(erf)(x)
+
+
+def _mlp_ref(x, w1, b1, w2, b2):
+    a = x.astype(np.float64) @ w1 + b1
+    g = 0.5 * a * (1.0 + np.tanh(0.7978845608 * (a + 0.044715 * a**3)))
+    return g @ w2 + b2
+
+
+def programs(mlp_source=None):
+    progs = {
+        "matmul_37x53x29": (matmul_src(37, 53, 29), lambda a, b: a.astype(np.float64) @ b),
+        "matmul_1024": (matmul_src(1024, 1024, 1024), lambda a, b: a.astype(np.float64) @ b),
+        "matmul_bias_relu": (MBR, lambda a, b, c: np.maximum(a.astype(np.float64) @ b + c, 0)),
+        "conv2d_strided": (CONV, conv_nhwc_fhwc),
+        "tanh_erf_exp_chain": (CHAIN, lambda x, w: np.exp(_erf(np.tanh(x.astype(np.float64) * w)))),
+    }
+    if mlp_source is not None:
+        progs["mlp"] = (mlp_source, _mlp_ref)
+    return progs
+
+
+REFERENCES = {name: ref for name, (_, ref) in programs(mlp_source="").items()}

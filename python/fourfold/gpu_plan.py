@@ -1,0 +1,168 @@
+"""Launch plans: the host side of a GPU compilation as data, so that it runs with only a CUDA driver.
+
+After the GPU pipeline the host function is a straight line of memref.alloc / memref.get_global /
+gpu.launch_func / memref.copy / memref.dealloc. `extract_plan` turns it into a JSON-able dict;
+`fourfold/cuda_runner.py` (numpy + the CUDA driver API, no LLVM) replays it on a device. Host code
+with control flow or other ops is rejected with the op's name and location.
+
+Kernel arguments follow the upstream GPU-to-NVVM calling convention: an index is an i64, a float
+its own width, and a memref expands to (allocated pointer, aligned pointer, offset, sizes...,
+strides...).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+
+from . import ir
+from .errors import FourfoldError
+
+
+def _dtype_name(t: ir.Type) -> str:
+    from .compiler import _element_dtype
+
+    return _element_dtype(t).name
+
+
+def _memref_layout(t: ir.MemRefType) -> tuple[list[int], list[int], int]:
+    shape = list(t.shape)
+    strides, offset = t.get_strides_and_offset()
+    if any(s < 0 for s in strides) or offset < 0 or any(d < 0 for d in shape):
+        raise FourfoldError(f"launch plan: dynamic layout {t} is not supported")
+    return shape, list(strides), offset
+
+
+def _contiguous(ref: dict) -> bool:
+    expected, stride = [], 1
+    for d in reversed(ref["shape"]):
+        expected.insert(0, stride)
+        stride *= d
+    return ref["offset"] == 0 and all(s == e or d == 1 for s, e, d in zip(ref["strides"], expected, ref["shape"]))
+
+
+def _constant(op) -> dict:
+    value = op.attributes["value"]
+    t = op.results[0].type
+    if isinstance(t, ir.IndexType):
+        return {"type": "index", "value": ir.IntegerAttr(value).value}
+    if isinstance(t, ir.IntegerType):
+        return {"type": f"i{ir.IntegerType(t).width}", "value": ir.IntegerAttr(value).value}
+    if isinstance(t, (ir.F32Type, ir.F64Type, ir.F16Type)):
+        width = {ir.F32Type: 32, ir.F64Type: 64, ir.F16Type: 16}[type(t)]
+        return {"type": f"f{width}", "value": ir.FloatAttr(value).value}
+    raise FourfoldError(f"launch plan: constant of type {t} is not supported")
+
+
+def extract_plan(module: ir.Module, entry: str, chip: str) -> dict:
+    """The launch plan of host function `entry` in a module the GPU pipeline produced."""
+    fn = None
+    globals_ = {}
+    for op in module.body.operations:
+        name = op.operation.name
+        if name == "func.func" and ir.StringAttr(op.attributes["sym_name"]).value == entry:
+            fn = op
+        elif name == "memref.global":
+            globals_[ir.StringAttr(op.attributes["sym_name"]).value] = op
+    if fn is None:
+        raise FourfoldError(f"launch plan: no host function @{entry}")
+    block = fn.regions[0].blocks[0]
+    if len(fn.regions[0].blocks) != 1:
+        raise FourfoldError(f"launch plan: @{entry} has control flow on the host")
+
+    values: dict = {}  # ir.Value -> {"const": ...} or {"buffer": id, layout...}
+    buffers: list[dict] = []
+    steps: list[dict] = []
+
+    def new_buffer(t: ir.MemRefType, **extra) -> dict:
+        shape, strides, offset = _memref_layout(t)
+        ref = {"buffer": len(buffers), "shape": shape, "strides": strides, "offset": offset,
+               "dtype": _dtype_name(t.element_type)}
+        size = int(np.prod(shape)) if shape else 1
+        buffers.append({"dtype": ref["dtype"], "elements": size, **extra})
+        return ref
+
+    for i, arg in enumerate(block.arguments):
+        if not isinstance(arg.type, ir.MemRefType):
+            raise FourfoldError(f"launch plan: argument #{i} of @{entry} is {arg.type}; only memrefs are supported")
+        values[arg] = new_buffer(arg.type, kind="argument", index=i)
+
+    returns = []
+    for op in block.operations:
+        name = op.operation.name
+        where = f"{name} at {op.location}"
+        if name == "arith.constant":
+            values[op.results[0]] = {"const": _constant(op)}
+        elif name == "memref.alloc":
+            if len(op.operands):
+                raise FourfoldError(f"launch plan: {where}: dynamic allocation is not supported")
+            ref = new_buffer(op.results[0].type, kind="temporary")
+            values[op.results[0]] = ref
+            steps.append({"op": "alloc", "buffer": ref["buffer"]})
+        elif name == "memref.get_global":
+            sym = ir.FlatSymbolRefAttr(op.attributes["name"]).value
+            g = globals_[sym]
+            init = g.attributes["initial_value"] if "initial_value" in g.attributes else None
+            if init is None or not isinstance(init, ir.DenseElementsAttr):
+                raise FourfoldError(f"launch plan: {where}: global @{sym} has no dense initial value")
+            data = np.array(init)
+            ref = new_buffer(op.results[0].type, kind="constant")
+            buffers[ref["buffer"]]["data"] = data.reshape(-1).tolist()
+            values[op.results[0]] = ref
+        elif name == "memref.dealloc":
+            steps.append({"op": "free", "buffer": values[op.operands[0]]["buffer"]})
+        elif name == "memref.copy":
+            src, dst = (values[v] for v in op.operands)
+            if not (_contiguous(src) and _contiguous(dst)):
+                raise FourfoldError(f"launch plan: {where}: only copies between contiguous buffers are supported")
+            steps.append({"op": "copy", "src": src["buffer"], "dst": dst["buffer"]})
+        elif name == "gpu.launch_func":
+            kernel = ir.SymbolRefAttr(op.attributes["kernel"])
+            module_name, kernel_name = kernel.value if hasattr(kernel, "value") else str(kernel).split("::")
+            dims = []
+            for v in list(op.operands)[:6]:
+                c = values.get(v, {}).get("const")
+                if c is None:
+                    raise FourfoldError(f"launch plan: {where}: grid and block sizes must be constants")
+                dims.append(int(c["value"]))
+            launch_args = []
+            for v in op.kernelOperands:
+                ref = values.get(v)
+                if ref is None:
+                    raise FourfoldError(f"launch plan: {where}: operand {v.get_name()} is not a constant or buffer")
+                launch_args.append(ref if "buffer" in ref else ref["const"])
+            smem = 0
+            if op.dynamicSharedMemorySize is not None:
+                smem = int(values[op.dynamicSharedMemorySize]["const"]["value"])
+            steps.append({"op": "launch", "module": str(module_name).lstrip("@"),
+                          "kernel": str(kernel_name).lstrip("@"), "grid": dims[:3], "block": dims[3:6],
+                          "shared_bytes": smem, "args": launch_args})
+        elif name == "func.return":
+            returns = [values[v]["buffer"] for v in op.operands]
+        else:
+            raise FourfoldError(f"launch plan: host op {where} is not supported")
+    return {"version": 1, "entry": entry, "chip": chip, "buffers": buffers, "steps": steps, "returns": returns}
+
+
+def save_artifact(artifact, directory: str) -> str:
+    """Write a GPUArtifact as plan.json plus one .ptx (and .cubin, if assembled) per kernel module."""
+    os.makedirs(directory, exist_ok=True)
+    plan = dict(artifact.plan)
+    plan["modules"] = {}
+    for m in artifact.modules:
+        entry = {"ptx": f"{m.name}.ptx"}
+        with open(os.path.join(directory, entry["ptx"]), "w") as f:
+            f.write(m.ptx)
+        if m.cubin:
+            entry["cubin"] = f"{m.name}.cubin"
+            with open(os.path.join(directory, entry["cubin"]), "wb") as f:
+                f.write(m.cubin)
+        plan["modules"][m.name] = entry
+    plan["args"] = [{"shape": list(a.shape), "dtype": a.dtype.name} for a in artifact.args]
+    plan["results"] = [{"shape": list(r.shape), "dtype": r.dtype.name} for r in artifact.results]
+    path = os.path.join(directory, "plan.json")
+    with open(path, "w") as f:
+        json.dump(plan, f, indent=1)
+    return path
