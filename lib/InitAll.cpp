@@ -5,6 +5,7 @@
 #include "Grinder/Grinder.h"
 #include "Pipelines/Pipelines.h"
 #include "Rammer/Rammer.h"
+#include "Roller/Passes.h"
 #include "Roller/Roller.h"
 #include "Welder/Welder.h"
 
@@ -20,5 +21,8 @@ void mlir::fourfold::registerAllPasses() {
   // fourfold-opt and the Python extension may both ask; the registry rejects
   // a second registration of the same name.
   static std::once_flag once;
-  std::call_once(once, [] { registerPipelines(); });
+  std::call_once(once, [] {
+    roller::registerRollerPasses();
+    registerPipelines();
+  });
 }

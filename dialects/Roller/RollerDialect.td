@@ -42,6 +42,8 @@ def Roller_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kTargetAttrName = "roller.target";
     static constexpr ::llvm::StringLiteral kTileAttrName = "roller.tile";
     static constexpr ::llvm::StringLiteral kPredictedAttrName = "roller.predicted_us";
+    /// Ranked rTiles kept for measurement (top-k mode), best first.
+    static constexpr ::llvm::StringLiteral kCandidatesAttrName = "roller.candidates";
   }];
 }
 

@@ -38,8 +38,13 @@ ArrayRef<StringRef> mlir::fourfold::getSupportedChips() {
 FailureOr<SmallVector<Stage>>
 mlir::fourfold::getCPUStages(const CPUPipelineOptions &options,
                              std::string &error) {
-  return SmallVector<Stage>{
-      frontendStage(),
+  SmallVector<Stage> stages = {frontendStage()};
+  if (options.roller)
+    // rTiles for every operator (the host's caches and vector registers),
+    // then tiled, peeled, vectorised loop nests on tensors.
+    stages.push_back({"roller", "roller-construct{target=" + options.target +
+                                    "},func.func(roller-lower),canonicalize,cse"});
+  stages.append(SmallVector<Stage>{
       bufferizeStage(options.outParams),
       {"loops", "func.func(convert-linalg-to-loops),convert-scf-to-cf,"
                 "expand-strided-metadata,lower-affine"},
@@ -48,10 +53,14 @@ mlir::fourfold::getCPUStages(const CPUPipelineOptions &options,
       // become libm calls. Vector ops (from vectorised kernels) go to LLVM
       // before memrefs do.
       {"llvm", "convert-math-to-llvm,convert-math-to-libm,"
-               "convert-vector-to-scf,convert-scf-to-cf,convert-vector-to-llvm,"
+               // n-D transfers unrolled to 1-D ones (the default places
+               // stack buffers inside loops), contractions to FMAs.
+               "convert-vector-to-scf{full-unroll=true},convert-scf-to-cf,"
+               "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"
                "finalize-memref-to-llvm,convert-func-to-llvm,"
                "convert-arith-to-llvm,convert-cf-to-llvm,convert-index-to-llvm,"
-               "reconcile-unrealized-casts"}};
+               "reconcile-unrealized-casts"}});
+  return stages;
 }
 
 FailureOr<SmallVector<Stage>>

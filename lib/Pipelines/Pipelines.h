@@ -25,6 +25,14 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Turn returned buffers into trailing out-parameters (what "
                      "the Python runtime calls)"),
       llvm::cl::init(true)};
+  Option<bool> roller{*this, "roller",
+                      llvm::cl::desc("Tile, peel and vectorise every operator "
+                                     "with roller's rTiles"),
+                      llvm::cl::init(true)};
+  Option<std::string> target{*this, "target",
+                             llvm::cl::desc("roller's target: host (this "
+                                            "machine) or a #roller.target"),
+                             llvm::cl::init("host")};
 };
 
 struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {

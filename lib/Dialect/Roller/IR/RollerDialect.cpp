@@ -297,6 +297,14 @@ LogicalResult RollerDialect::verifyOperationAttribute(Operation *op,
                                << " entries per level";
     return success();
   }
+  if (name == kCandidatesAttrName) {
+    auto ranked = dyn_cast<ArrayAttr>(attr.getValue());
+    if (!ranked || ranked.empty() ||
+        !llvm::all_of(ranked, [](Attribute a) { return isa<RTileAttr>(a); }))
+      return op->emitOpError() << "'" << name
+                               << "' must be a non-empty array of #roller.rtile";
+    return success();
+  }
   if (name == kPredictedAttrName) {
     auto value = dyn_cast<FloatAttr>(attr.getValue());
     if (!value || !(value.getValueAsDouble() >= 0))

@@ -1,0 +1,55 @@
+//===- Passes.td - roller passes ------------------------------------------===//
+
+#ifndef FOURFOLD_ROLLER_PASSES_TD
+#define FOURFOLD_ROLLER_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def RollerConstruct : Pass<"roller-construct", "ModuleOp"> {
+  let summary = "Construct an rTile for every tensor operator (Roller's policy and micro-performance model)";
+  let description = [{
+    For each linalg operator with static loop ranges, builds candidate rTiles
+    by Roller's construction: start from the smallest aligned tile, grow it
+    along the dimension with the best data reuse (traffic saved per byte of
+    fast memory) until the memory level is full, shrink until every compute
+    unit has work, and rank the candidates with the micro-performance model
+    (bytes per memory level over its bandwidth against flops over peak, in
+    waves of blocks over compute units). The best one is attached as
+    `roller.tile`, with the model's time as `roller.predicted_us`; the
+    module gets the target as `roller.target`.
+
+    GPU targets tile for shared memory (block tile, reduction step) and
+    registers (per-thread tile); CPU targets tile for the caches and a
+    register tile of vector FMAs. Operators the policy cannot tile (dynamic
+    shapes, non-affine indexing, no loops) keep no tile and get a remark.
+    An operator that already carries `roller.tile` is left as written.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"host\"",
+           "sm_80, sm_90, host, a #roller.target<...> attribute, or @file holding one">,
+    Option<"topK", "top-k", "unsigned", /*default=*/"1",
+           "Keep this many ranked candidates (as roller.candidates) for measurement">,
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit a remark per operator explaining the choice">,
+  ];
+  let dependentDialects = ["::mlir::fourfold::roller::RollerDialect"];
+}
+
+def RollerLower : Pass<"roller-lower", "::mlir::func::FuncOp"> {
+  let summary = "Materialise rTiles: cache/register tiling, peeling and vectorisation (CPU)";
+  let description = [{
+    For every operator carrying `roller.tile` under a CPU target: tiles it
+    with one loop nest per rTile level (outermost level first), peels the
+    partial tiles that sizes not divisible by the register tile leave (they
+    stay scalar), vectorises the full register tiles, and hoists the
+    accumulators out of the reduction loops so they stay in registers.
+    Runs on tensors, before bufferization. Operators under a GPU target are
+    left for the GPU lowering (a remark says so).
+  }];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect"];
+}
+
+#endif // FOURFOLD_ROLLER_PASSES_TD

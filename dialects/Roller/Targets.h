@@ -1,0 +1,33 @@
+//===- Targets.h - device descriptions for roller's tile policy ----------===//
+//
+// One place for every target roller knows: named GPUs (sm_80 = A100, sm_90 =
+// H100), the machine we run on ("host", read from /proc and /sys), and any
+// target a user writes as a #roller.target attribute.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FOURFOLD_ROLLER_TARGETS_H
+#define FOURFOLD_ROLLER_TARGETS_H
+
+#include "Roller/Roller.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::fourfold::roller {
+
+/// The named targets: "sm_80", "sm_90", "host".
+std::vector<std::string> getTargetNames();
+
+/// Resolve a target spec: a name from getTargetNames(), or the text of a
+/// #roller.target attribute, or "@path" to a file holding such text. On
+/// failure returns failure and sets `error` to a message naming the spec.
+FailureOr<TargetAttr> getTarget(MLIRContext *context, llvm::StringRef spec,
+                                std::string &error);
+
+/// The target attached to `op` or its closest ancestor as `roller.target`.
+TargetAttr getAttachedTarget(Operation *op);
+
+} // namespace mlir::fourfold::roller
+
+#endif // FOURFOLD_ROLLER_TARGETS_H

@@ -1,0 +1,101 @@
+//===- Construct.cpp - --roller-construct --------------------------------===//
+
+#include "Policy.h"
+#include "Roller/Passes.h"
+#include "Roller/Targets.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace mlir::fourfold::roller {
+#define GEN_PASS_DEF_ROLLERCONSTRUCT
+#include "Roller/Passes.h.inc"
+} // namespace mlir::fourfold::roller
+
+using namespace mlir;
+using namespace mlir::fourfold::roller;
+
+namespace {
+
+RTileAttr toAttr(MLIRContext *ctx, const Candidate &c) {
+  SmallVector<StringAttr> levels;
+  SmallVector<DenseI64ArrayAttr> tiles;
+  for (auto [level, tile] : llvm::zip(c.levels, c.tiles)) {
+    levels.push_back(StringAttr::get(ctx, level));
+    tiles.push_back(DenseI64ArrayAttr::get(ctx, tile));
+  }
+  return RTileAttr::get(ctx, levels, tiles);
+}
+
+struct RollerConstructPass
+    : public mlir::fourfold::roller::impl::RollerConstructBase<RollerConstructPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    // A target already attached to the module wins over the default; an
+    // explicit option wins over both.
+    TargetAttr target;
+    if (!this->target.hasValue())
+      target = getAttachedTarget(module);
+    if (!target) {
+      std::string error;
+      FailureOr<TargetAttr> resolved = getTarget(ctx, this->target, error);
+      if (failed(resolved)) {
+        module.emitError() << "roller-construct: " << error;
+        return signalPassFailure();
+      }
+      target = *resolved;
+    }
+    module->setAttr(RollerDialect::kTargetAttrName, target);
+    bool gpu = target.getKind() == TargetKind::gpu;
+
+    module.walk([&](Operation *op) {
+      auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+      if (!linalgOp) {
+        if (explain && isa<TilingInterface>(op))
+          op->emitRemark() << "roller: no policy for " << op->getName()
+                           << "; it keeps the default lowering";
+        return;
+      }
+      if (op->hasAttr(RollerDialect::kTileAttrName))
+        return; // written by hand: left as is
+      std::string whyNot;
+      FailureOr<OpInfo> info = analyzeOp(linalgOp, whyNot);
+      if (failed(info)) {
+        if (explain)
+          op->emitRemark() << "roller: no rTile because " << whyNot
+                           << "; the operator keeps the default lowering";
+        return;
+      }
+      SmallVector<Candidate> candidates =
+          gpu ? constructGPU(*info, target, std::max(1u, topK.getValue()))
+              : constructCPU(*info, target, std::max(1u, topK.getValue()));
+      if (candidates.empty()) {
+        if (explain)
+          op->emitRemark() << "roller: no candidate tile fits " << target.getName()
+                           << "; the operator keeps the default lowering";
+        return;
+      }
+      const Candidate &best = candidates.front();
+      op->setAttr(RollerDialect::kTileAttrName, toAttr(ctx, best));
+      op->setAttr(RollerDialect::kPredictedAttrName,
+                  FloatAttr::get(Float64Type::get(ctx), best.predictedUs));
+      if (candidates.size() > 1) {
+        SmallVector<Attribute> ranked;
+        for (const Candidate &c : candidates)
+          ranked.push_back(toAttr(ctx, c));
+        op->setAttr(RollerDialect::kCandidatesAttrName, ArrayAttr::get(ctx, ranked));
+      }
+      if (explain)
+        op->emitRemark() << "roller: " << toAttr(ctx, best) << " on "
+                         << target.getName() << ", predicted "
+                         << llvm::formatv("{0:f3}", best.predictedUs)
+                         << " us: " << best.explanation;
+    });
+  }
+};
+
+} // namespace

@@ -1,0 +1,155 @@
+//===- Lower.cpp - --roller-lower (CPU) ----------------------------------===//
+//
+// Materialises an rTile on the CPU, on tensors:
+//   1. one scf.for nest per rTile level (outermost level first), with
+//      scf::tileUsingSCF;
+//   2. the register-level loops are peeled, so that full register tiles have
+//      static shapes and the remainder (sizes the tile does not divide) stays
+//      a small scalar op: nothing is dropped, nothing is padded;
+//   3. full register tiles are vectorised (contractions straight to
+//      vector.contract, which the LLVM stage lowers to outer products / FMAs);
+//   4. loop-invariant tensor subsets (the accumulator tile of a contraction)
+//      are hoisted out of the reduction loops, so they live in registers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Roller/Passes.h"
+#include "Roller/Targets.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+namespace mlir::fourfold::roller {
+#define GEN_PASS_DEF_ROLLERLOWER
+#include "Roller/Passes.h.inc"
+} // namespace mlir::fourfold::roller
+
+using namespace mlir;
+using namespace mlir::fourfold::roller;
+
+namespace {
+
+constexpr llvm::StringLiteral kVectorizeMarker = "roller.register_tile";
+
+/// Peels `loop` when its step may not divide its range, then the loops
+/// nested directly in the full-tile part, recursively. Partial parts are
+/// left alone (they stay scalar).
+void peelNest(RewriterBase &rewriter, scf::ForOp loop) {
+  scf::ForOp partial;
+  (void)scf::peelForLoopAndSimplifyBounds(rewriter, loop, partial);
+  SmallVector<scf::ForOp> inner;
+  for (Operation &op : *loop.getBody())
+    if (auto nested = dyn_cast<scf::ForOp>(op))
+      inner.push_back(nested);
+  for (scf::ForOp nested : inner)
+    peelNest(rewriter, nested);
+}
+
+/// Runs every canonicalization pattern of the loaded dialects and ops on
+/// `root` (what the canonicalize pass does), to fold the affine.min bounds
+/// peeling leaves into static slice sizes.
+LogicalResult canonicalize(Operation *root) {
+  MLIRContext *ctx = root->getContext();
+  RewritePatternSet patterns(ctx);
+  for (Dialect *dialect : ctx->getLoadedDialects())
+    dialect->getCanonicalizationPatterns(patterns);
+  for (RegisteredOperationName op : ctx->getRegisteredOperations())
+    op.getCanonicalizationPatterns(patterns, ctx);
+  return applyPatternsGreedily(root, std::move(patterns));
+}
+
+struct RollerLowerPass
+    : public mlir::fourfold::roller::impl::RollerLowerBase<RollerLowerPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    TargetAttr target = getAttachedTarget(func);
+    SmallVector<linalg::LinalgOp> ops;
+    func.walk([&](linalg::LinalgOp op) {
+      if (op->hasAttr(RollerDialect::kTileAttrName) && op.hasPureTensorSemantics())
+        ops.push_back(op);
+    });
+    if (ops.empty())
+      return;
+    if (target && target.getKind() == TargetKind::gpu) {
+      // The GPU materialisation is a separate lowering; keep the tiles.
+      return;
+    }
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : ops)
+      if (failed(tileOp(rewriter, op)))
+        return signalPassFailure();
+    // Fold the peeled bounds, then vectorise the full register tiles.
+    if (failed(canonicalize(func))) {
+      func.emitError("roller-lower: canonicalization did not converge");
+      return signalPassFailure();
+    }
+    SmallVector<linalg::LinalgOp> registerTiles;
+    func.walk([&](linalg::LinalgOp op) {
+      if (op->hasAttr(kVectorizeMarker))
+        registerTiles.push_back(op);
+    });
+    for (linalg::LinalgOp op : registerTiles) {
+      op->removeAttr(kVectorizeMarker);
+      if (!op.hasPureTensorSemantics() || op.hasDynamicShape())
+        continue; // a remainder tile: stays scalar
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
+          rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+          /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+          /*assumeDynamicDimsMatchVecSizes=*/false,
+          /*createNamedContraction=*/isa<linalg::ContractionOpInterface>(*op));
+      if (failed(result))
+        continue; // not vectorisable (e.g. a 2-D convolution): stays scalar
+      rewriter.replaceOp(op, result->replacements);
+    }
+    // Keep accumulators in registers across reduction loops.
+    SmallVector<LoopLikeOpInterface> loops;
+    func.walk([&](scf::ForOp loop) { loops.push_back(loop); }); // innermost first
+    for (LoopLikeOpInterface loop : loops)
+      hoistLoopInvariantSubsets(rewriter, loop);
+    (void)canonicalize(func);
+  }
+
+  LogicalResult tileOp(RewriterBase &rewriter, linalg::LinalgOp op) {
+    auto tile = op->getAttrOfType<RTileAttr>(RollerDialect::kTileAttrName);
+    Operation *current = op;
+    SmallVector<LoopLikeOpInterface> innermostLevelLoops;
+    for (DenseI64ArrayAttr sizes : tile.getTiles()) {
+      auto tileable = cast<TilingInterface>(current);
+      SmallVector<OpFoldResult> tileSizes;
+      // A tile equal to the whole range needs no loop.
+      SmallVector<Range> domain = tileable.getIterationDomain(rewriter);
+      for (auto [size, range] : llvm::zip(sizes.asArrayRef(), domain)) {
+        std::optional<int64_t> extent = getConstantIntValue(range.size);
+        tileSizes.push_back(rewriter.getIndexAttr(extent && size >= *extent ? 0 : size));
+      }
+      scf::SCFTilingOptions options;
+      options.setTileSizes(tileSizes);
+      options.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+      rewriter.setInsertionPoint(current);
+      FailureOr<scf::SCFTilingResult> tiled =
+          scf::tileUsingSCF(rewriter, tileable, options);
+      if (failed(tiled))
+        return current->emitError("roller-lower: could not tile with ")
+               << sizes;
+      rewriter.replaceOp(current, tiled->replacements);
+      current = tiled->tiledOps.front();
+      innermostLevelLoops = tiled->loops;
+    }
+    current->setAttr(kVectorizeMarker, rewriter.getUnitAttr());
+    current->removeAttr(RollerDialect::kTileAttrName);
+    current->removeAttr(RollerDialect::kPredictedAttrName);
+    current->removeAttr(RollerDialect::kCandidatesAttrName);
+    if (!innermostLevelLoops.empty())
+      if (auto outer = dyn_cast<scf::ForOp>(innermostLevelLoops.front().getOperation()))
+        peelNest(rewriter, outer);
+    return success();
+  }
+};
+
+} // namespace

@@ -1,0 +1,721 @@
+//===- Policy.cpp - Roller's rTile construction and micro-performance model //
+//
+// GPU (Roller, OSDI 2022, section 4): a block tile over all loops (reduction
+// loops at their step) lives in shared memory, a per-thread tile in
+// registers. Sizes come from aligned candidates; the block tile grows along
+// the dimension that saves the most global traffic per flop for each extra
+// byte of shared memory, until shared memory is full; tiles are shrunk until
+// every SM has a block; candidates are ranked by the model below.
+//
+// CPU: the same construction one level down. The register tile is chosen
+// for FMA reuse under the vector register file (accumulators + operand
+// vectors); cache tiles are sized so that the operand panels of one step fit
+// L1, L2 and L3; outer tiles are shrunk until every core has work.
+//
+// The model: time = max(flops / peak, bytes moved at each memory level /
+// that level's bandwidth), divided by the utilisation of the compute units in
+// waves of blocks (GPU) or by the cores that have tiles (CPU).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Policy.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/AffineExpr.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::fourfold::roller;
+
+static constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
+static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+static int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
+
+//===----------------------------------------------------------------------===//
+// Describing an operator
+//===----------------------------------------------------------------------===//
+
+static bool collectLinear(AffineExpr expr, int64_t scale, IndexExpr &out) {
+  if (auto dim = dyn_cast<AffineDimExpr>(expr)) {
+    out.terms.push_back({dim.getPosition(), scale});
+    return true;
+  }
+  if (isa<AffineConstantExpr>(expr))
+    return true;
+  auto bin = dyn_cast<AffineBinaryOpExpr>(expr);
+  if (!bin)
+    return false;
+  if (bin.getKind() == AffineExprKind::Add)
+    return collectLinear(bin.getLHS(), scale, out) &&
+           collectLinear(bin.getRHS(), scale, out);
+  if (bin.getKind() == AffineExprKind::Mul) {
+    if (auto c = dyn_cast<AffineConstantExpr>(bin.getRHS()))
+      return collectLinear(bin.getLHS(), scale * c.getValue(), out);
+    if (auto c = dyn_cast<AffineConstantExpr>(bin.getLHS()))
+      return collectLinear(bin.getRHS(), scale * c.getValue(), out);
+  }
+  return false; // mod, floordiv, ceildiv: not a window the policy can size
+}
+
+static int64_t elementBytes(Type type) {
+  if (auto shaped = dyn_cast<ShapedType>(type))
+    type = shaped.getElementType();
+  if (type.isIntOrFloat())
+    return std::max<int64_t>(1, type.getIntOrFloatBitWidth() / 8);
+  if (type.isIndex())
+    return 8;
+  return 4;
+}
+
+FailureOr<OpInfo> mlir::fourfold::roller::analyzeOp(linalg::LinalgOp op,
+                                                    std::string &whyNot) {
+  OpInfo info;
+  if (op.getNumLoops() == 0) {
+    whyNot = "it has no loops";
+    return failure();
+  }
+  info.ranges = op.getStaticLoopRanges();
+  for (auto [i, range] : llvm::enumerate(info.ranges))
+    if (ShapedType::isDynamic(range) || range <= 0) {
+      whyNot = llvm::formatv("loop {0} has no static trip count", i).str();
+      return failure();
+    }
+  for (utils::IteratorType it : op.getIteratorTypesArray())
+    info.reduction.push_back(it == utils::IteratorType::reduction);
+  for (OpOperand &operand : op->getOpOperands()) {
+    OperandInfo oi;
+    oi.isOutput = op.isDpsInit(&operand);
+    oi.elemBytes = elementBytes(operand.get().getType());
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    for (AffineExpr expr : map.getResults()) {
+      IndexExpr ie;
+      if (!collectLinear(expr, 1, ie)) {
+        whyNot = "an operand is indexed by a non-linear expression";
+        return failure();
+      }
+      oi.dims.push_back(ie);
+    }
+    info.operands.push_back(oi);
+  }
+  double flops = 0;
+  for (Operation &bodyOp : op.getBlock()->without_terminator()) {
+    if (isa<arith::IndexCastOp, arith::ExtFOp, arith::TruncFOp, arith::BitcastOp,
+            linalg::IndexOp>(bodyOp))
+      continue;
+    if (isa<math::FmaOp>(bodyOp))
+      flops += 2;
+    else if (isa<arith::ArithDialect, math::MathDialect>(bodyOp.getDialect()))
+      flops += 1;
+  }
+  info.flopsPerPoint = std::max(1.0, flops);
+  Value init = op.getDpsInits().empty() ? Value() : op.getDpsInits().front();
+  info.elemType = init ? getElementTypeOrSelf(init.getType()) : Type();
+  return info;
+}
+
+int64_t mlir::fourfold::roller::footprint(const OperandInfo &operand,
+                                          ArrayRef<int64_t> tile) {
+  int64_t elements = 1;
+  for (const IndexExpr &dim : operand.dims) {
+    int64_t extent = 1;
+    for (auto [loop, coeff] : dim.terms)
+      extent += std::abs(coeff) * (tile[loop] - 1);
+    elements *= extent;
+  }
+  return elements;
+}
+
+/// The loop that walks the innermost (contiguous) dimension of `operand`
+/// with unit stride, if any.
+static std::optional<unsigned> innermostLoop(const OperandInfo &operand) {
+  if (operand.dims.empty())
+    return std::nullopt;
+  const IndexExpr &last = operand.dims.back();
+  for (auto [loop, coeff] : last.terms)
+    if (coeff == 1)
+      return loop;
+  return std::nullopt;
+}
+
+/// Extent (elements) of the innermost dimension of `operand` for `tile`.
+static int64_t innerExtent(const OperandInfo &operand, ArrayRef<int64_t> tile) {
+  if (operand.dims.empty())
+    return 1;
+  int64_t extent = 1;
+  for (auto [loop, coeff] : operand.dims.back().terms)
+    extent += std::abs(coeff) * (tile[loop] - 1);
+  return extent;
+}
+
+static double peakGFlops(const OpInfo &info, TargetAttr target) {
+  if (info.elemType)
+    if (std::optional<double> peak = target.getPeak(info.elemType))
+      return *peak;
+  if (std::optional<double> peak = target.getPeak(Float32Type::get(target.getContext())))
+    return *peak;
+  return cast<FloatAttr>(target.getPeak().begin()->getValue()).getValueAsDouble();
+}
+
+static double bandwidth(MemoryLevelAttr level) {
+  return level.getBandwidth().convertToDouble() * 1e9; // bytes / s
+}
+
+/// Tile with every reduction entry replaced by the full range.
+static SmallVector<int64_t> withFullReduction(const OpInfo &info,
+                                              ArrayRef<int64_t> tile) {
+  SmallVector<int64_t> full(tile);
+  for (unsigned d = 0; d < info.numLoops(); ++d)
+    if (info.reduction[d])
+      full[d] = info.ranges[d];
+  return full;
+}
+
+/// Global (or DRAM) bytes one tile moves over the whole reduction: inputs
+/// step by step (halos of windows counted each step), outputs once.
+static double tileTraffic(const OpInfo &info, ArrayRef<int64_t> tile,
+                          int64_t transaction) {
+  int64_t steps = 1;
+  for (unsigned d = 0; d < info.numLoops(); ++d)
+    if (info.reduction[d])
+      steps *= ceilDiv(info.ranges[d], tile[d]);
+  double bytes = 0;
+  for (const OperandInfo &operand : info.operands) {
+    if (operand.dims.empty())
+      continue; // a scalar travels as a kernel / function parameter
+    double elements = footprint(operand, tile);
+    // Short contiguous runs still move whole transactions.
+    double inner = innerExtent(operand, tile) * operand.elemBytes;
+    double coalescing = inner > 0 ? roundUp(std::ceil(inner), transaction) / inner : 1;
+    double perStep = elements * operand.elemBytes * std::max(1.0, coalescing);
+    bytes += operand.isOutput ? perStep : perStep * steps;
+  }
+  return bytes;
+}
+
+//===----------------------------------------------------------------------===//
+// GPU
+//===----------------------------------------------------------------------===//
+
+static MemoryLevelAttr levelOr(TargetAttr target, StringRef name, int fallback) {
+  if (MemoryLevelAttr level = target.getLevel(name))
+    return level;
+  ArrayAttr levels = target.getLevels();
+  int index = fallback < 0 ? levels.size() + fallback : fallback;
+  return cast<MemoryLevelAttr>(levels[std::clamp<int>(index, 0, levels.size() - 1)]);
+}
+
+double mlir::fourfold::roller::modelGPU(const OpInfo &info, TargetAttr target,
+                                        ArrayRef<int64_t> block,
+                                        ArrayRef<int64_t> thread,
+                                        std::string *explanation) {
+  MemoryLevelAttr global = levelOr(target, "global", 0);
+  MemoryLevelAttr shared = levelOr(target, "shared", -2);
+  int64_t blocks = 1, threads = 1;
+  double points = 1;
+  for (unsigned d = 0; d < info.numLoops(); ++d) {
+    points *= roundUp(info.ranges[d], block[d]);
+    if (info.reduction[d])
+      continue;
+    blocks *= ceilDiv(info.ranges[d], block[d]);
+    threads *= ceilDiv(block[d], thread[d]);
+  }
+  if (threads > 1024)
+    return kInfinity;
+  double globalBytes = blocks * tileTraffic(info, block, global.getTransaction());
+  // Shared memory -> registers: every thread reads its tile's operands each step.
+  int64_t steps = 1;
+  for (unsigned d = 0; d < info.numLoops(); ++d)
+    if (info.reduction[d])
+      steps *= ceilDiv(info.ranges[d], block[d]);
+  SmallVector<int64_t> threadStep(thread);
+  for (unsigned d = 0; d < info.numLoops(); ++d)
+    if (info.reduction[d])
+      threadStep[d] = block[d];
+  double sharedBytes = 0, smemPerBlock = 0, regsPerThread = 24;
+  int64_t accumulators = 1;
+  for (unsigned d = 0; d < info.numLoops(); ++d)
+    if (!info.reduction[d])
+      accumulators *= thread[d];
+  regsPerThread += accumulators;
+  for (const OperandInfo &operand : info.operands) {
+    if (operand.isOutput || operand.dims.empty())
+      continue;
+    sharedBytes += double(blocks) * threads * steps *
+                   footprint(operand, threadStep) * operand.elemBytes;
+    smemPerBlock += footprint(operand, block) * operand.elemBytes;
+    SmallVector<int64_t> oneStep(thread);
+    for (unsigned d = 0; d < info.numLoops(); ++d)
+      if (info.reduction[d])
+        oneStep[d] = 1;
+    regsPerThread += footprint(operand, oneStep);
+  }
+  if (regsPerThread > 255)
+    return kInfinity;
+  // Resident blocks per SM: the tightest of block slots, threads, registers
+  // and shared memory.
+  int64_t resident = target.getBlocksPerUnit();
+  resident = std::min(resident, target.getThreadsPerUnit() / threads);
+  resident = std::min<int64_t>(
+      resident, target.getRegsPerUnit() / int64_t(threads * regsPerThread));
+  if (smemPerBlock > 0)
+    resident = std::min<int64_t>(resident, shared.getCapacity() / smemPerBlock);
+  if (resident <= 0)
+    return kInfinity;
+  // Balance over SMs: the busiest SM runs ceil(blocks / SMs) blocks, at most
+  // `resident` at a time; too few warps per SM cannot hide memory latency.
+  int64_t units = target.getUnits();
+  int64_t perUnit = ceilDiv(blocks, units);
+  int64_t waves = ceilDiv(perUnit, resident);
+  double utilisation = double(blocks) / double(units * perUnit);
+  double warps = double(std::min(perUnit, resident)) * ceilDiv(threads, target.getWarp());
+  utilisation *= std::min(1.0, warps / 8.0);
+  // A partial warp still occupies a whole warp's issue slots.
+  utilisation *= double(threads) / double(roundUp(threads, target.getWarp()));
+  double tCompute = points * info.flopsPerPoint / (peakGFlops(info, target) * 1e9);
+  double tGlobal = globalBytes / bandwidth(global);
+  double tShared = sharedBytes / bandwidth(shared);
+  double seconds = std::max({tCompute, tGlobal, tShared}) / utilisation;
+  if (explanation)
+    *explanation = llvm::formatv(
+        "{0} blocks x {1} threads, {2} resident per SM, {3} round(s), "
+        "utilisation {4:f2}; compute {5:f2} us, global {6:f2} us ({7} B), "
+        "shared {8:f2} us, smem/block {9} B, regs/thread ~{10}",
+        blocks, threads, resident, waves, utilisation, tCompute * 1e6,
+        tGlobal * 1e6, int64_t(globalBytes), tShared * 1e6, int64_t(smemPerBlock),
+        int64_t(regsPerThread));
+  return seconds * 1e6;
+}
+
+/// Candidate sizes of loop `d`: multiples of its alignment (1..32x), powers
+/// of two and multiples of 8 (the shapes thread tiles divide), up to the
+/// aligned range or `limit`, and the exact range.
+static SmallVector<int64_t> sizesFor(const OpInfo &info, unsigned d,
+                                     int64_t align, int64_t limit) {
+  int64_t range = info.ranges[d];
+  int64_t cap = std::min(roundUp(range, align), limit);
+  SmallVector<int64_t> sizes;
+  for (int64_t s = 1; s <= cap; s *= 2)
+    sizes.push_back(s);
+  for (int64_t k = 1; k <= 32 && align * k <= cap; ++k)
+    sizes.push_back(align * k);
+  for (int64_t k = 1; k <= 32 && align < 8 && 8 * k <= cap; ++k)
+    sizes.push_back(8 * k);
+  if (range <= limit)
+    sizes.push_back(range);
+  llvm::sort(sizes);
+  sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+  return sizes;
+}
+
+/// The thread tile for a block tile: the per-dimension divisors in {1, 2, 4,
+/// 8} that the model likes best, preferring whole warps.
+static std::pair<SmallVector<int64_t>, double>
+bestThreadTile(const OpInfo &info, TargetAttr target, ArrayRef<int64_t> block) {
+  SmallVector<unsigned> parallel;
+  for (unsigned d = 0; d < info.numLoops(); ++d)
+    if (!info.reduction[d])
+      parallel.push_back(d);
+  SmallVector<int64_t> best;
+  double bestTime = kInfinity;
+  SmallVector<int64_t> thread(info.numLoops(), 1);
+  std::function<void(unsigned)> visit = [&](unsigned i) {
+    if (i == parallel.size()) {
+      int64_t threads = 1;
+      for (unsigned d : parallel)
+        threads *= block[d] / thread[d];
+      // Whole warps unless the block is smaller than one.
+      if (threads % target.getWarp() != 0 && threads > target.getWarp())
+        return;
+      double t = modelGPU(info, target, block, thread);
+      if (t < bestTime) {
+        bestTime = t;
+        best = thread;
+      }
+      return;
+    }
+    unsigned d = parallel[i];
+    for (int64_t r : {1, 2, 4, 8}) {
+      if (r > block[d] || block[d] % r != 0)
+        continue;
+      thread[d] = r;
+      visit(i + 1);
+    }
+    thread[d] = 1;
+  };
+  visit(0);
+  return {best, bestTime};
+}
+
+SmallVector<Candidate> mlir::fourfold::roller::constructGPU(const OpInfo &info,
+                                                            TargetAttr target,
+                                                            unsigned topK) {
+  unsigned n = info.numLoops();
+  MemoryLevelAttr global = levelOr(target, "global", 0);
+  MemoryLevelAttr shared = levelOr(target, "shared", -2);
+  // Alignment: a loop that walks some operand's contiguous dimension moves
+  // whole transactions when its tile is a multiple of transaction / element.
+  SmallVector<int64_t> align(n, 1);
+  for (const OperandInfo &operand : info.operands)
+    if (std::optional<unsigned> loop = innermostLoop(operand))
+      align[*loop] = std::max<int64_t>(
+          align[*loop], std::max<int64_t>(1, global.getTransaction() / operand.elemBytes));
+  SmallVector<SmallVector<int64_t>> sizes(n);
+  for (unsigned d = 0; d < n; ++d)
+    sizes[d] = info.reduction[d] ? sizesFor(info, d, std::min<int64_t>(align[d], 8), 64)
+                                 : sizesFor(info, d, align[d], 1024);
+  // Start from the smallest aligned tile.
+  SmallVector<unsigned> index(n, 0);
+  for (unsigned d = 0; d < n; ++d) {
+    auto it = llvm::lower_bound(sizes[d], std::min(align[d], info.ranges[d]));
+    index[d] = std::min<unsigned>(it - sizes[d].begin(), sizes[d].size() - 1);
+  }
+  auto tileOf = [&](ArrayRef<unsigned> idx) {
+    SmallVector<int64_t> tile(n);
+    for (unsigned d = 0; d < n; ++d)
+      tile[d] = sizes[d][idx[d]];
+    return tile;
+  };
+  auto smem = [&](ArrayRef<int64_t> tile) {
+    double bytes = 0;
+    for (const OperandInfo &operand : info.operands)
+      if (!operand.isOutput && !operand.dims.empty())
+        bytes += footprint(operand, tile) * operand.elemBytes;
+    return bytes;
+  };
+  auto trafficPerFlop = [&](ArrayRef<int64_t> tile) {
+    double work = 1;
+    for (unsigned d = 0; d < n; ++d)
+      work *= info.reduction[d] ? info.ranges[d] : tile[d];
+    return tileTraffic(info, tile, global.getTransaction()) / work;
+  };
+  // Keep room for two resident blocks.
+  double smemCap = shared.getCapacity() / 2.0;
+  SmallVector<SmallVector<int64_t>> visited = {tileOf(index)};
+  while (true) {
+    SmallVector<int64_t> tile = tileOf(index);
+    double q = trafficPerFlop(tile), m = smem(tile);
+    int bestDim = -1;
+    double bestScore = 0;
+    for (unsigned d = 0; d < n; ++d) {
+      if (index[d] + 1 >= sizes[d].size())
+        continue;
+      SmallVector<unsigned> next(index);
+      ++next[d];
+      SmallVector<int64_t> grown = tileOf(next);
+      double m2 = smem(grown);
+      if (m2 > smemCap)
+        continue;
+      int64_t blockThreads = 1;
+      for (unsigned p = 0; p < n; ++p)
+        if (!info.reduction[p])
+          blockThreads *= ceilDiv(grown[p], 8);
+      if (blockThreads > 1024)
+        continue;
+      // Reuse gained per byte of shared memory spent.
+      double gain = q - trafficPerFlop(grown);
+      if (gain <= 1e-9 * q)
+        continue; // no reuse gained: growing only costs parallelism
+      double score = gain / std::max(1.0, m2 - m);
+      if (score > bestScore) {
+        bestScore = score;
+        bestDim = d;
+      }
+    }
+    if (bestDim < 0)
+      break;
+    ++index[bestDim];
+    visited.push_back(tileOf(index));
+  }
+  // try_shrink: halve the largest parallel tile until every SM has a block.
+  SmallVector<int64_t> shrunk = visited.back();
+  for (int guard = 0; guard < 64; ++guard) {
+    int64_t blocks = 1;
+    for (unsigned d = 0; d < n; ++d)
+      if (!info.reduction[d])
+        blocks *= ceilDiv(info.ranges[d], shrunk[d]);
+    if (blocks >= target.getUnits())
+      break;
+    int largest = -1;
+    for (unsigned d = 0; d < n; ++d)
+      if (!info.reduction[d] && shrunk[d] > 1 &&
+          (largest < 0 || shrunk[d] > shrunk[largest]))
+        largest = d;
+    if (largest < 0)
+      break;
+    shrunk[largest] = std::max<int64_t>(1, shrunk[largest] / 2);
+    visited.push_back(shrunk);
+  }
+  SmallVector<Candidate> candidates;
+  for (ArrayRef<int64_t> block : visited) {
+    auto [thread, time] = bestThreadTile(info, target, block);
+    if (thread.empty() || !std::isfinite(time))
+      continue;
+    Candidate c;
+    c.levels = {"shared", "register"};
+    c.tiles = {SmallVector<int64_t>(block), thread};
+    c.predictedUs = time;
+    modelGPU(info, target, block, thread, &c.explanation);
+    // Identical tiles reached twice count once.
+    if (llvm::any_of(candidates, [&](const Candidate &o) { return o.tiles == c.tiles; }))
+      continue;
+    candidates.push_back(c);
+  }
+  // Equal predictions (memory-bound operators) go to whole 128-thread
+  // groups, then more work per thread, then bigger blocks.
+  auto threadsOf = [&](const Candidate &c) {
+    int64_t t = 1;
+    for (unsigned d = 0; d < n; ++d)
+      if (!info.reduction[d])
+        t *= ceilDiv(c.tiles[0][d], c.tiles[1][d]);
+    return t;
+  };
+  auto product = [](ArrayRef<int64_t> v) {
+    int64_t p = 1;
+    for (int64_t x : v)
+      p *= x;
+    return p;
+  };
+  llvm::stable_sort(candidates, [&](const Candidate &a, const Candidate &b) {
+    if (std::abs(a.predictedUs - b.predictedUs) > 1e-2 * std::max(a.predictedUs, b.predictedUs))
+      return a.predictedUs < b.predictedUs;
+    bool wa = threadsOf(a) % 128 == 0, wb = threadsOf(b) % 128 == 0;
+    if (wa != wb)
+      return wa;
+    if (product(a.tiles[1]) != product(b.tiles[1]))
+      return product(a.tiles[1]) > product(b.tiles[1]);
+    return product(a.tiles[0]) > product(b.tiles[0]);
+  });
+  if (candidates.size() > topK)
+    candidates.resize(topK);
+  return candidates;
+}
+
+//===----------------------------------------------------------------------===//
+// CPU
+//===----------------------------------------------------------------------===//
+
+/// The cache levels of a CPU target, innermost first (L1, L2, L3).
+static SmallVector<MemoryLevelAttr> cacheLevels(TargetAttr target) {
+  SmallVector<MemoryLevelAttr> caches;
+  ArrayAttr levels = target.getLevels();
+  // Between the outermost (DRAM) and the innermost (registers).
+  for (int i = int(levels.size()) - 2; i >= 1; --i)
+    caches.push_back(cast<MemoryLevelAttr>(levels[i]));
+  return caches;
+}
+
+static int64_t vectorLanes(const OpInfo &info, TargetAttr target) {
+  int64_t bytes = 4;
+  for (const OperandInfo &operand : info.operands)
+    if (operand.isOutput)
+      bytes = operand.elemBytes;
+  return std::max<int64_t>(1, target.getVectorBits() / (8 * bytes));
+}
+
+double mlir::fourfold::roller::modelCPU(const OpInfo &info, TargetAttr target,
+                                        ArrayRef<int64_t> cache,
+                                        ArrayRef<int64_t> reg,
+                                        std::string *explanation) {
+  unsigned n = info.numLoops();
+  MemoryLevelAttr dram = cast<MemoryLevelAttr>(target.getLevels()[0]);
+  SmallVector<MemoryLevelAttr> caches = cacheLevels(target);
+  MemoryLevelAttr l1 = caches.empty() ? dram : caches.front();
+  int64_t lanes = vectorLanes(info, target);
+  int64_t tiles = 1;
+  double full = 1, all = 1;
+  for (unsigned d = 0; d < n; ++d) {
+    all *= info.ranges[d];
+    full *= (info.ranges[d] / reg[d]) * reg[d]; // what the register tile covers
+    if (!info.reduction[d])
+      tiles *= ceilDiv(info.ranges[d], cache[d]);
+  }
+  int64_t cores = target.getUnits();
+  double active = std::min<int64_t>(cores, tiles);
+  double peakPerCore = peakGFlops(info, target) * 1e9 / cores;
+  // Vector registers: accumulators, one operand vector row, one broadcast.
+  int64_t vectorDim = -1;
+  for (const OperandInfo &operand : info.operands)
+    if (operand.isOutput)
+      if (std::optional<unsigned> loop = innermostLoop(operand))
+        vectorDim = *loop;
+  int64_t accumulators = 1;
+  for (unsigned d = 0; d < n; ++d)
+    if (!info.reduction[d])
+      accumulators *= reg[d];
+  int64_t vectors = vectorDim >= 0 ? ceilDiv(reg[vectorDim], lanes) : accumulators;
+  int64_t registersNeeded =
+      (vectorDim >= 0 ? accumulators / reg[vectorDim] * vectors : accumulators) +
+      vectors + 1;
+  bool hasReduction = llvm::is_contained(info.reduction, true);
+  if (hasReduction && registersNeeded > target.getRegsPerUnit())
+    return kInfinity;
+  // Partial vectors and the peeled remainder run below peak.
+  double vectorEfficiency =
+      vectorDim >= 0 ? double(reg[vectorDim]) / double(vectors * lanes) : 1.0 / lanes;
+  double scalarRate = peakPerCore / lanes;
+  double tCompute = (full * info.flopsPerPoint) /
+                        (peakPerCore * vectorEfficiency * active) +
+                    ((all - full) * info.flopsPerPoint) / (scalarRate * active);
+  double dramBytes = tiles * tileTraffic(info, cache, dram.getTransaction());
+  // Cache -> registers: each register tile step reads its operands.
+  double regTiles = 1;
+  for (unsigned d = 0; d < n; ++d)
+    regTiles *= ceilDiv(info.ranges[d], reg[d]);
+  double l1Bytes = 0;
+  for (const OperandInfo &operand : info.operands)
+    l1Bytes += regTiles * footprint(operand, reg) * operand.elemBytes;
+  double tDram = dramBytes / bandwidth(dram);
+  double tL1 = l1Bytes / (bandwidth(l1) * active / cores);
+  double seconds = std::max({tCompute, tDram, tL1});
+  if (explanation)
+    *explanation = llvm::formatv(
+        "{0} outer tiles on {1} of {2} cores; register tile uses {3} vector "
+        "registers ({4} lanes, efficiency {5:f2}); compute {6:f2} us, DRAM "
+        "{7:f2} us ({8} B), L1 {9:f2} us",
+        tiles, int64_t(active), cores, registersNeeded, lanes, vectorEfficiency,
+        tCompute * 1e6, tDram * 1e6, int64_t(dramBytes), tL1 * 1e6);
+  return seconds * 1e6;
+}
+
+SmallVector<Candidate> mlir::fourfold::roller::constructCPU(const OpInfo &info,
+                                                            TargetAttr target,
+                                                            unsigned topK) {
+  unsigned n = info.numLoops();
+  int64_t lanes = vectorLanes(info, target);
+  int64_t registers = target.getRegsPerUnit();
+  // The vector loop walks the output's contiguous dimension; the "row" loop
+  // is the next parallel loop of the output (the other side of the outer
+  // product).
+  const OperandInfo *output = nullptr;
+  for (const OperandInfo &operand : info.operands)
+    if (operand.isOutput)
+      output = &operand;
+  int vectorDim = -1, rowDim = -1;
+  if (output) {
+    if (std::optional<unsigned> loop = innermostLoop(*output))
+      if (!info.reduction[*loop])
+        vectorDim = *loop;
+    for (int i = int(output->dims.size()) - 2; i >= 0 && rowDim < 0; --i)
+      for (auto [loop, coeff] : output->dims[i].terms)
+        if (coeff == 1 && int(loop) != vectorDim && !info.reduction[loop] &&
+            info.ranges[loop] > 1) {
+          rowDim = loop;
+          break;
+        }
+  }
+  bool hasReduction = llvm::is_contained(info.reduction, true);
+  // Register tiles: for contractions, rows x vectors under the register file
+  // (accumulators + one row of operand vectors + a broadcast), most FMAs per
+  // load; elsewhere a few vectors along the contiguous loop.
+  SmallVector<SmallVector<int64_t>> regTiles;
+  auto base = [&] { return SmallVector<int64_t>(n, 1); };
+  if (vectorDim >= 0) {
+    int64_t range = info.ranges[vectorDim];
+    for (int64_t v = 1; v <= 4; ++v) {
+      int64_t nr = std::min<int64_t>(v * lanes, range >= lanes ? roundUp(range, lanes) : range);
+      for (int64_t mr = 1; mr <= (rowDim >= 0 ? 8 : 1); ++mr) {
+        if (rowDim >= 0 && mr > info.ranges[rowDim])
+          break;
+        SmallVector<int64_t> reg = base();
+        reg[vectorDim] = nr;
+        if (rowDim >= 0)
+          reg[rowDim] = mr;
+        for (unsigned d = 0; d < n; ++d)
+          if (info.reduction[d])
+            reg[d] = std::min<int64_t>(info.ranges[d], hasReduction ? 8 : 1);
+        regTiles.push_back(reg);
+      }
+      if (nr >= range)
+        break;
+    }
+  }
+  if (regTiles.empty())
+    regTiles.push_back(base());
+
+  SmallVector<MemoryLevelAttr> caches = cacheLevels(target);
+  int64_t l1 = caches.size() > 0 ? caches[0].getCapacity() : 32 * 1024;
+  int64_t l2 = caches.size() > 1 ? caches[1].getCapacity() : 512 * 1024;
+  int64_t l3 = caches.size() > 2 ? caches[2].getCapacity() : 8 * 1024 * 1024;
+  std::string cacheName = caches.size() > 1 ? caches[1].getName().str()
+                                            : (caches.empty() ? "cache" : caches[0].getName().str());
+  int64_t elem = output ? output->elemBytes : 4;
+
+  SmallVector<Candidate> candidates;
+  for (ArrayRef<int64_t> reg : regTiles) {
+    // Cache tile: reduction panel for L1, rows for L2, vector columns for L3
+    // (shared by the cores), in multiples of the register tile.
+    SmallVector<int64_t> cache(reg);
+    int64_t mr = rowDim >= 0 ? reg[rowDim] : 1;
+    int64_t nr = vectorDim >= 0 ? reg[vectorDim] : 1;
+    int64_t kc = 1;
+    for (unsigned d = 0; d < n; ++d)
+      if (info.reduction[d]) {
+        int64_t fit = std::max<int64_t>(reg[d], (l1 / 2) / ((mr + nr) * elem));
+        cache[d] = std::min(info.ranges[d], std::max(reg[d], fit / reg[d] * reg[d]));
+        kc *= cache[d];
+      }
+    if (rowDim >= 0) {
+      int64_t fit = std::max<int64_t>(mr, (l2 / 2) / (std::max<int64_t>(1, kc) * elem));
+      cache[rowDim] = std::min(roundUp(info.ranges[rowDim], mr), fit / mr * mr);
+    }
+    if (vectorDim >= 0) {
+      int64_t fit = std::max<int64_t>(nr, (l3 / (2 * target.getUnits())) /
+                                              (std::max<int64_t>(1, kc) * elem));
+      cache[vectorDim] = std::min(roundUp(info.ranges[vectorDim], nr), fit / nr * nr);
+    }
+    // Every core needs a tile: halve the largest parallel cache tile.
+    for (int guard = 0; guard < 64; ++guard) {
+      int64_t tiles = 1;
+      for (unsigned d = 0; d < n; ++d)
+        if (!info.reduction[d])
+          tiles *= ceilDiv(info.ranges[d], cache[d]);
+      if (tiles >= target.getUnits())
+        break;
+      int largest = -1;
+      for (unsigned d = 0; d < n; ++d)
+        if (!info.reduction[d] && cache[d] >= 2 * reg[d] &&
+            (largest < 0 || cache[d] / reg[d] > cache[largest] / reg[largest]))
+          largest = d;
+      if (largest < 0)
+        break;
+      cache[largest] = std::max(reg[largest], cache[largest] / 2 / reg[largest] * reg[largest]);
+    }
+    // Equal tiles: as many as the sizes need, spread evenly (in register
+    // tiles), so that no core gets a sliver.
+    for (unsigned d = 0; d < n; ++d) {
+      int64_t count = ceilDiv(info.ranges[d], cache[d]);
+      cache[d] = std::max(reg[d], roundUp(ceilDiv(info.ranges[d], count), reg[d]));
+    }
+    Candidate c;
+    c.levels = {cacheName, "register"};
+    c.tiles = {cache, SmallVector<int64_t>(reg)};
+    c.predictedUs = modelCPU(info, target, cache, reg, &c.explanation);
+    if (!std::isfinite(c.predictedUs))
+      continue;
+    candidates.push_back(c);
+  }
+  // Equal predictions (compute-bound tiles) go to the register tile with the
+  // most FMAs per operand load, then the larger one.
+  auto reuse = [&](const Candidate &c) {
+    int64_t rows = rowDim >= 0 ? c.tiles[1][rowDim] : 1;
+    int64_t cols = vectorDim >= 0 ? c.tiles[1][vectorDim] : 1;
+    return double(rows * cols) / double(rows + ceilDiv(cols, lanes));
+  };
+  llvm::stable_sort(candidates, [&](const Candidate &a, const Candidate &b) {
+    if (std::abs(a.predictedUs - b.predictedUs) > 1e-3 * std::max(a.predictedUs, b.predictedUs))
+      return a.predictedUs < b.predictedUs;
+    return reuse(a) > reuse(b);
+  });
+  if (candidates.size() > topK)
+    candidates.resize(topK);
+  return candidates;
+}

@@ -1,0 +1,73 @@
+//===- Policy.h - Roller's rTile construction and micro-performance model ===//
+//
+// The policy works on a plain description of an operator (OpInfo: static loop
+// ranges, which loops reduce, how each operand is indexed, flops per point)
+// so that it can be read, tested and reused without IR.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FOURFOLD_ROLLER_POLICY_H
+#define FOURFOLD_ROLLER_POLICY_H
+
+#include "Roller/Roller.h"
+
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "llvm/ADT/SmallVector.h"
+#include <string>
+
+namespace mlir::fourfold::roller {
+
+/// One result expression of an operand's indexing map, as a sum of
+/// coefficient x loop plus a constant (what convolution windows need).
+struct IndexExpr {
+  llvm::SmallVector<std::pair<unsigned, int64_t>> terms; // (loop, coefficient)
+};
+
+struct OperandInfo {
+  llvm::SmallVector<IndexExpr> dims; // one per tensor dimension
+  int64_t elemBytes = 4;
+  bool isOutput = false;
+};
+
+struct OpInfo {
+  llvm::SmallVector<int64_t> ranges;   // static trip count per loop
+  llvm::SmallVector<bool> reduction;   // per loop
+  llvm::SmallVector<OperandInfo> operands;
+  double flopsPerPoint = 1;            // arithmetic ops per iteration point
+  Type elemType;                       // of the output (picks the peak)
+  unsigned numLoops() const { return ranges.size(); }
+};
+
+/// What the policy decides for one operator.
+struct Candidate {
+  llvm::SmallVector<std::string> levels;              // outermost first
+  llvm::SmallVector<llvm::SmallVector<int64_t>> tiles; // per level, per loop
+  double predictedUs = 0;
+  std::string explanation; // the model's terms, for remarks
+};
+
+/// Describe `op` for the policy, or explain in `whyNot` why it cannot.
+FailureOr<OpInfo> analyzeOp(linalg::LinalgOp op, std::string &whyNot);
+
+/// Elements of `operand` touched by a tile of loop extents `tile`.
+int64_t footprint(const OperandInfo &operand, llvm::ArrayRef<int64_t> tile);
+
+/// Ranked candidates (best first, at most topK) for a target.
+llvm::SmallVector<Candidate> constructGPU(const OpInfo &info, TargetAttr target,
+                                          unsigned topK);
+llvm::SmallVector<Candidate> constructCPU(const OpInfo &info, TargetAttr target,
+                                          unsigned topK);
+
+/// The micro-performance model's time, in microseconds, of a GPU block tile
+/// `block` (reduction entries are steps) with per-thread tile `thread`.
+double modelGPU(const OpInfo &info, TargetAttr target,
+                llvm::ArrayRef<int64_t> block, llvm::ArrayRef<int64_t> thread,
+                std::string *explanation = nullptr);
+/// The same for a CPU cache tile `cache` with register tile `reg`.
+double modelCPU(const OpInfo &info, TargetAttr target,
+                llvm::ArrayRef<int64_t> cache, llvm::ArrayRef<int64_t> reg,
+                std::string *explanation = nullptr);
+
+} // namespace mlir::fourfold::roller
+
+#endif // FOURFOLD_ROLLER_POLICY_H
