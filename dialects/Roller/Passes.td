@@ -35,7 +35,7 @@ def RollerConstruct : Pass<"roller-construct", "ModuleOp"> {
   let dependentDialects = ["::mlir::fourfold::roller::RollerDialect"];
 }
 
-def RollerLower : Pass<"roller-lower", "::mlir::func::FuncOp"> {
+def RollerLower : Pass<"roller-lower", "ModuleOp"> {
   let summary = "Materialise rTiles: cache/register tiling, peeling and vectorisation (CPU)";
   let description = [{
     For every operator carrying `roller.tile` under a CPU target: tiles it
@@ -43,8 +43,10 @@ def RollerLower : Pass<"roller-lower", "::mlir::func::FuncOp"> {
     partial tiles that sizes not divisible by the register tile leave (they
     stay scalar), vectorises the full register tiles, and hoists the
     accumulators out of the reduction loops so they stay in registers.
-    Runs on tensors, before bufferization. Operators under a GPU target are
-    left for the GPU lowering (a remark says so).
+    Runs on tensors, before bufferization. Under a GPU target everything is
+    left for the GPU lowering. Once a CPU module is lowered its
+    `roller.target` is dropped: the decisions are in the loops now, and the
+    module stays readable by tools that do not know the roller dialect.
   }];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",

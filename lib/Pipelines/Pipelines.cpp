@@ -43,7 +43,7 @@ mlir::fourfold::getCPUStages(const CPUPipelineOptions &options,
     // rTiles for every operator (the host's caches and vector registers),
     // then tiled, peeled, vectorised loop nests on tensors.
     stages.push_back({"roller", "roller-construct{target=" + options.target +
-                                    "},func.func(roller-lower),canonicalize,cse"});
+                                    "},roller-lower,canonicalize,cse"});
   stages.append(SmallVector<Stage>{
       bufferizeStage(options.outParams),
       {"loops", "func.func(convert-linalg-to-loops),convert-scf-to-cf,"
@@ -55,11 +55,12 @@ mlir::fourfold::getCPUStages(const CPUPipelineOptions &options,
       {"llvm", "convert-math-to-llvm,convert-math-to-libm,"
                // n-D transfers unrolled to 1-D ones (the default places
                // stack buffers inside loops), contractions to FMAs.
+               "func.func(lower-vector-multi-reduction),"
                "convert-vector-to-scf{full-unroll=true},convert-scf-to-cf,"
                "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"
                "finalize-memref-to-llvm,convert-func-to-llvm,"
                "convert-arith-to-llvm,convert-cf-to-llvm,convert-index-to-llvm,"
-               "reconcile-unrealized-casts"}});
+               "convert-ub-to-llvm,reconcile-unrealized-casts"}});
   return stages;
 }
 

@@ -1,5 +1,10 @@
 // The CPU pipeline takes linalg-on-tensors and tosa to the LLVM dialect.
-// RUN: fourfold-opt %s --fourfold-cpu-pipeline | FileCheck %s
+// The scalar checks below are for the pipeline without roller's vectorisation.
+// RUN: fourfold-opt %s --fourfold-cpu-pipeline="roller=false" | FileCheck %s
+// With roller (the default), contractions become vector FMAs.
+// RUN: fourfold-opt %s --fourfold-cpu-pipeline | FileCheck %s --check-prefix=ROLLER
+// ROLLER-LABEL: llvm.func @matmul(
+// ROLLER: llvm.intr.fmuladd{{.*}}vector<{{[0-9]+}}xf32>
 // Nothing but the LLVM dialect is left (only -NOT lines: checks the whole output).
 // RUN: fourfold-opt %s --fourfold-cpu-pipeline | FileCheck %s --check-prefix=ONLY-LLVM
 // It translates to LLVM IR and compiles; tanh and erf become libm calls.

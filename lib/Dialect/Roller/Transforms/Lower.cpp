@@ -21,6 +21,7 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
@@ -66,28 +67,31 @@ LogicalResult canonicalize(Operation *root) {
 struct RollerLowerPass
     : public mlir::fourfold::roller::impl::RollerLowerBase<RollerLowerPass> {
   void runOnOperation() override {
-    func::FuncOp func = getOperation();
-    TargetAttr target = getAttachedTarget(func);
+    ModuleOp module = getOperation();
+    TargetAttr target = getAttachedTarget(module);
+    if (target && target.getKind() == TargetKind::gpu)
+      return; // the GPU materialisation is a separate lowering
+    for (auto func : module.getOps<FunctionOpInterface>())
+      if (failed(lowerFunction(func)))
+        return signalPassFailure();
+    module->removeAttr(RollerDialect::kTargetAttrName);
+  }
+
+  LogicalResult lowerFunction(FunctionOpInterface func) {
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) {
       if (op->hasAttr(RollerDialect::kTileAttrName) && op.hasPureTensorSemantics())
         ops.push_back(op);
     });
     if (ops.empty())
-      return;
-    if (target && target.getKind() == TargetKind::gpu) {
-      // The GPU materialisation is a separate lowering; keep the tiles.
-      return;
-    }
+      return success();
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : ops)
       if (failed(tileOp(rewriter, op)))
-        return signalPassFailure();
+        return failure();
     // Fold the peeled bounds, then vectorise the full register tiles.
-    if (failed(canonicalize(func))) {
-      func.emitError("roller-lower: canonicalization did not converge");
-      return signalPassFailure();
-    }
+    if (failed(canonicalize(func)))
+      return func.emitError("roller-lower: canonicalization did not converge");
     SmallVector<linalg::LinalgOp> registerTiles;
     func.walk([&](linalg::LinalgOp op) {
       if (op->hasAttr(kVectorizeMarker))
@@ -102,7 +106,10 @@ struct RollerLowerPass
           rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
           /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
           /*assumeDynamicDimsMatchVecSizes=*/false,
-          /*createNamedContraction=*/isa<linalg::ContractionOpInterface>(*op));
+          // Straight to vector.contract for contractions with an output
+          // tile (a 0-d accumulator makes an invalid contract in 22.1.8).
+          /*createNamedContraction=*/isa<linalg::ContractionOpInterface>(*op) &&
+              op.getNumParallelLoops() > 0);
       if (failed(result))
         continue; // not vectorisable (e.g. a 2-D convolution): stays scalar
       rewriter.replaceOp(op, result->replacements);
@@ -113,6 +120,7 @@ struct RollerLowerPass
     for (LoopLikeOpInterface loop : loops)
       hoistLoopInvariantSubsets(rewriter, loop);
     (void)canonicalize(func);
+    return success();
   }
 
   LogicalResult tileOp(RewriterBase &rewriter, linalg::LinalgOp op) {
