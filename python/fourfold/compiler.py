@@ -154,17 +154,28 @@ def _runner_libs() -> list[str]:
     return libs
 
 
-def _descriptor(array: np.ndarray):
-    """A ranked memref descriptor pointing at `array`'s data (C-contiguous, no copy)."""
-    from .runtime import np_to_memref
+_DESCRIPTOR_CLASSES: dict[int, type] = {}
 
-    if array.ndim == 0:
-        desc = np_to_memref.make_zero_d_memref_descriptor(np_to_memref.as_ctype(array.dtype))()
-        desc.allocated = array.ctypes.data
-        desc.aligned = ctypes.cast(array.ctypes.data, ctypes.POINTER(np_to_memref.as_ctype(array.dtype)))
-        desc.offset = ctypes.c_longlong(0)
-        return desc
-    return np_to_memref.get_ranked_memref_descriptor(array)
+
+def _descriptor_class(rank: int) -> type:
+    """The C layout of a ranked memref descriptor (pointers as void*), one class per rank."""
+    if rank not in _DESCRIPTOR_CLASSES:
+        fields = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p), ("offset", ctypes.c_int64)]
+        if rank:
+            fields += [("shape", ctypes.c_int64 * rank), ("strides", ctypes.c_int64 * rank)]
+        _DESCRIPTOR_CLASSES[rank] = type(f"MemRefDescriptor{rank}", (ctypes.Structure,), {"_fields_": fields})
+    return _DESCRIPTOR_CLASSES[rank]
+
+
+def _static_descriptor(shape: tuple[int, ...]):
+    """A descriptor for a C-contiguous array of `shape`; only its data pointer changes per call."""
+    desc = _descriptor_class(len(shape))()
+    stride = 1
+    for d in reversed(range(len(shape))):
+        desc.shape[d] = shape[d]
+        desc.strides[d] = stride
+        stride *= shape[d]
+    return desc
 
 
 @dataclass
@@ -206,41 +217,54 @@ class CPUModule:
             return value
         return np.ascontiguousarray(value)
 
+    def __post_init__(self):
+        # The call's argument block is built once: one descriptor (or scalar cell) per argument and
+        # result, addressed through the packed interface (pointers to each C-interface argument:
+        # memrefs by pointer to descriptor, scalars by value, scalar results last).
+        self._cells = []
+        pointers = []
+        for spec in self.args + [r for r in self.results if r.kind != "scalar"]:
+            if spec.kind == "scalar":
+                cell = _SCALAR_CTYPES[spec.dtype]()
+                pointers.append(ctypes.pointer(cell))
+            else:
+                cell = _static_descriptor(spec.shape)
+                pointers.append(ctypes.pointer(ctypes.pointer(cell)))
+            self._cells.append(cell)
+        self._scalar_results = [_SCALAR_CTYPES[r.dtype]() for r in self.results if r.kind == "scalar"]
+        pointers += [ctypes.pointer(c) for c in self._scalar_results]
+        self._pointers = pointers  # keeps the pointer objects alive
+        self._packed = (ctypes.c_void_p * len(pointers))(
+            *[ctypes.cast(p, ctypes.c_void_p) for p in pointers])
+
     def __call__(self, *values):
+        """Run on numpy arrays (and Python / numpy scalars); returns numpy arrays (a tuple for
+        several results). Not re-entrant: one call at a time per CPUModule."""
         if len(values) != len(self.args):
             raise TypeError(f"{self.name} takes {len(self.args)} argument(s) "
                             f"({', '.join(a.mlir_type for a in self.args)}), got {len(values)}")
-        keep = []  # keeps arrays and descriptors alive during the call
-        pointers = []
+        keep = []  # arrays whose memory the call reads or writes
         for i, (spec, value) in enumerate(zip(self.args, values)):
             checked = self._check(i, spec, value)
+            cell = self._cells[i]
             if spec.kind == "scalar":
-                keep.append(checked)
-                pointers.append(ctypes.pointer(checked))
+                cell.value = checked.value
             else:
-                desc = _descriptor(checked)
-                keep += [checked, desc]
-                pointers.append(ctypes.pointer(ctypes.pointer(desc)))
+                keep.append(checked)
+                cell.allocated = cell.aligned = checked.ctypes.data
         outputs = []
-        scalar_results = []
+        cells = iter(self._cells[len(self.args):])
+        scalars = iter(self._scalar_results)
         for spec in self.results:
             if spec.kind == "scalar":
-                cell = _SCALAR_CTYPES[spec.dtype]()
-                scalar_results.append(cell)
-                outputs.append(cell)
+                outputs.append(next(scalars))
                 continue
             out = np.empty(spec.shape, dtype=spec.dtype)
-            desc = _descriptor(out)
-            keep += [out, desc]
+            cell = next(cells)
+            cell.allocated = cell.aligned = out.ctypes.data
             outputs.append(out)
-            pointers.append(ctypes.pointer(ctypes.pointer(desc)))
-        # Scalar results come back through trailing pointers of the packed interface.
-        for cell in scalar_results:
-            pointers.append(ctypes.pointer(cell))
-        packed = (ctypes.c_void_p * len(pointers))()
-        for i, p in enumerate(pointers):
-            packed[i] = ctypes.cast(p, ctypes.c_void_p)
-        self._func(packed)
+        self._func(self._packed)
+        del keep
         results = [o.value if isinstance(o, ctypes._SimpleCData) else o for o in outputs]
         return results[0] if len(results) == 1 else tuple(results)
 

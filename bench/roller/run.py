@@ -1,0 +1,186 @@
+"""Roller on the CPU: compile time and kernel speed of single operators, side by side with the
+untiled upstream lowering, numpy/OpenBLAS (matmuls) and PyTorch eager, at a fixed thread count.
+
+    source tools/env.sh
+    python bench/roller/run.py                    # 1 and 2 threads, all operators
+    python bench/roller/run.py --threads 1 --ops 'bert_'   # a subset
+    python bench/roller/run.py --smoke            # seconds: tiny operators, for the tests
+
+Each thread count runs in its own process (the BLAS and PyTorch pools are sized before import).
+fourfold's code is single-threaded today; its time is the same at every thread count. Outputs are
+checked against PyTorch (float64) before anything is timed; times are medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def median_time(fn, repeat, budget_s=3.0):
+    fn()  # warm-up (and page-in)
+    times = []
+    start = time.perf_counter()
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+        if time.perf_counter() - start > budget_s and len(times) >= 3:
+            break
+    return statistics.median(times), len(times)
+
+
+def machine():
+    model = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} CPUs, {platform.machine()}"
+
+
+def worker(args):
+    import numpy as np
+    import torch
+
+    import fourfold
+
+    sys.path.insert(0, HERE)
+    from operators import operators
+
+    torch.set_num_threads(args.threads[0])
+    rng = np.random.default_rng(0)
+    ops = operators()
+    if args.smoke:
+        from operators import matmul, row_reduce, conv_nhwc
+        ops = {"matmul_5x7x3": matmul(5, 7, 3), "reduce_3x17": row_reduce(3, 17, "sum"),
+               "conv_6x6x2x3_k3": conv_nhwc(6, 6, 2, 3, 3, 1)}
+    rows = {}
+    for name, (src, shapes, ref, flops) in ops.items():
+        if args.ops and not re.search(args.ops, name):
+            continue
+        inputs = [rng.standard_normal(s, dtype=np.float32) for s in shapes]
+        with torch.no_grad():
+            t64 = [torch.from_numpy(x.astype(np.float64)) for x in inputs]
+            expected = ref(torch, *t64).numpy()
+        row = {"flops": flops}
+        t = time.perf_counter()
+        fn = fourfold.compile(src)
+        row["compile_s"] = time.perf_counter() - t
+        out = fn(*inputs)
+        row["max_rel_error"] = float(np.max(np.abs(out - expected)) / max(1e-30, np.max(np.abs(expected))))
+        if row["max_rel_error"] > 1e-4:
+            row["error"] = "wrong result"
+            rows[name] = row
+            print(name, json.dumps(row), flush=True)
+            continue
+        row["fourfold_s"], row["runs"] = median_time(lambda: fn(*inputs), args.repeat)
+        if not args.skip_naive:
+            naive = fourfold.compile(src, pipeline=fourfold.Pipeline.cpu(roller=False))
+            row["naive_s"], _ = median_time(lambda: naive(*inputs), 3, budget_s=1.0)
+        tin = [torch.from_numpy(x) for x in inputs]
+        with torch.no_grad():
+            row["torch_s"], _ = median_time(lambda: ref(torch, *tin), args.repeat)
+        if name.startswith(("matmul", "gemv", "bert_qkv", "bert_proj", "bert_ffn", "r50_fc", "bert_scores", "bert_context")):
+            row["numpy_s"], _ = median_time(lambda: np.matmul(*inputs), args.repeat)
+        rows[name] = row
+        print(name, json.dumps({k: (round(v, 6) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)
+    return rows
+
+
+def markdown(result):
+    meta = result["meta"]
+    out = [f"# Roller on the CPU: single operators", "",
+           f"Machine: {meta['machine']}. Date: {meta['date']}. Command: `{meta['command']}`.",
+           f"Versions: {meta['versions']}. Times are medians; GFLOP/s = operator flops / time.",
+           "fourfold: default CPU pipeline (roller construct + lower), one thread. naive: the same "
+           "pipeline with roller=false (upstream convert-linalg-to-loops). numpy: OpenBLAS sgemm "
+           "(matmul-like operators only). PyTorch: eager, float32, oneDNN/MKL.", ""]
+    for threads, rows in sorted(result["threads"].items()):
+        out += [f"## Others at {threads} thread(s) (fourfold: 1 thread)", "",
+                "| operator | fourfold GFLOP/s | compile s | naive GFLOP/s | numpy GFLOP/s | PyTorch GFLOP/s | fourfold / numpy | fourfold / PyTorch |",
+                "|---|---|---|---|---|---|---|---|"]
+        ratios_np, ratios_t = [], []
+        for name, r in rows.items():
+            if "error" in r:
+                out.append(f"| {name} | {r['error']} | | | | | | |")
+                continue
+            g = lambda key: r["flops"] / r[key] / 1e9 if key in r else None
+            fmt = lambda v: f"{v:.1f}" if v is not None else "-"
+            rn = r["numpy_s"] / r["fourfold_s"] if "numpy_s" in r else None
+            rt = r["torch_s"] / r["fourfold_s"]
+            if rn:
+                ratios_np.append(rn)
+            ratios_t.append(rt)
+            out.append(f"| {name} | {fmt(g('fourfold_s'))} | {r['compile_s']:.2f} | {fmt(g('naive_s'))} | "
+                       f"{fmt(g('numpy_s'))} | {fmt(g('torch_s'))} | {fmt(rn) if rn else '-'}x | {rt:.2f}x |")
+        geo = lambda xs: float(__import__("math").exp(sum(map(__import__("math").log, xs)) / len(xs))) if xs else float("nan")
+        out += ["", f"Speed ratio geomeans (above 1: fourfold faster): vs numpy {geo(ratios_np):.2f}x over "
+                f"{len(ratios_np)} matmuls, vs PyTorch {geo(ratios_t):.2f}x over {len(ratios_t)} operators.", ""]
+    return "\n".join(out) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--ops", default="")
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--out", default=os.path.join(HERE, "..", "results", "roller-cpu.json"))
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        rows = worker(args)
+        with open(args.out, "w") as f:
+            json.dump(rows, f)
+        return
+    import numpy
+    import torch
+
+    import fourfold  # noqa: F401  (fails early if the package is missing)
+
+    result = {"meta": {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "load_before": os.getloadavg(),
+        "versions": f"numpy {numpy.__version__}, torch {torch.__version__}, python {platform.python_version()}",
+        "command": "python bench/roller/run.py " + " ".join(sys.argv[1:]),
+    }, "threads": {}}
+    for threads in args.threads:
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
+                   MKL_NUM_THREADS=str(threads))
+        tmp = args.out + f".{threads}.part"
+        cmd = [sys.executable, __file__, "--worker", "--threads", str(threads), "--ops", args.ops,
+               "--repeat", str(args.repeat), "--out", tmp] + (["--smoke"] if args.smoke else []) + \
+              (["--skip-naive"] if args.skip_naive else [])
+        print(f"== {threads} thread(s)", flush=True)
+        subprocess.run(cmd, env=env, check=True)
+        with open(tmp) as f:
+            result["threads"][str(threads)] = json.load(f)
+        os.remove(tmp)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=1)
+    md = args.out.rsplit(".", 1)[0] + ".md"
+    with open(md, "w") as f:
+        f.write(markdown(result))
+    print(f"wrote {args.out} and {md}")
+
+
+if __name__ == "__main__":
+    main()
