@@ -36,17 +36,36 @@ def median_time(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
+def _walk(op):
+    for region in op.regions:
+        for block in region.blocks:
+            for inner in block.operations:
+                yield inner.operation
+                yield from _walk(inner.operation)
+
+
 def demo(args) -> int:
     import fourfold
-    from fourfold import examples
+    from fourfold import examples, ir
+    from fourfold.pipeline import Pipeline
     from fourfold.compiler import find_ptxas
 
     make_inputs, reference = examples.EXAMPLES[args.example]
     src = examples.source(args.example)
     print(f"fourfold demo: '{args.example}' ({examples.HERE}/{args.example}.mlir)")
     print(f"  input: {summarize(op_counts(src), 6)}")
-    print("  fourfold passes: welder, roller, rammer and grinder are not in the pipelines yet;")
-    print("  this run uses the upstream stages of the CPU and GPU pipelines.\n")
+    print("  fourfold passes in this run: roller (CPU). welder, rammer and grinder are not in the")
+    print("  pipelines yet; the GPU pipeline uses upstream's parallel-loop mapping.\n")
+
+    # What roller decides, before it lowers: one rTile per operator.
+    decided = Pipeline([("roller-construct", "roller-construct{target=host}")]).run(src).module
+    print("roller: rTiles for this machine (levels outermost first; predicted time from the model)")
+    for op in _walk(decided.operation):
+        if "roller.tile" in op.attributes:
+            tile = op.attributes["roller.tile"]
+            us = ir.FloatAttr(op.attributes["roller.predicted_us"]).value
+            print(f"  {op.name:<16} {tile}  {us:8.2f} us")
+    print()
 
     fn = fourfold.compile(src, target="cpu")
     print(f"CPU: compiled @{fn.name} in {fn.compile_time * 1e3:.0f} ms")
@@ -67,8 +86,19 @@ def demo(args) -> int:
     f32 = [a.astype(np.float32) for a in inputs]
     t_ff = median_time(lambda: fn(*inputs), args.repeat)
     t_np = median_time(lambda: reference(*f32), args.repeat)
-    print(f"  time (median of {args.repeat}): fourfold {t_ff * 1e6:.0f} us, numpy float32 {t_np * 1e6:.0f} us "
-          f"(fourfold/numpy = {t_ff / t_np:.2f}x)\n")
+    line = (f"  time (median of {args.repeat}, 1 call): fourfold {t_ff * 1e6:.0f} us; numpy float32 "
+            f"{t_np * 1e6:.0f} us ({t_np / t_ff:.2f}x)")
+    torch_ref = examples.TORCH.get(args.example)
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if torch is not None and torch_ref is not None:
+        tin = [torch.from_numpy(a) for a in f32]
+        with torch.no_grad():
+            t_pt = median_time(lambda: torch_ref(torch, *tin), args.repeat)
+        line += f"; PyTorch eager {t_pt * 1e6:.0f} us ({t_pt / t_ff:.2f}x, {torch.get_num_threads()} threads)"
+    print(line + "\n  (in parentheses: how many times faster fourfold is)\n")
 
     if find_ptxas() is None:
         print("GPU: skipped (ptxas not found)")

@@ -32,4 +32,9 @@ def mlp_reference(x, w1, b1, w2, b2):
     return _gelu_tanh(x @ w1 + b1) @ w2 + b2
 
 
+def mlp_torch(torch, x, w1, b1, w2, b2):
+    return torch.nn.functional.gelu(x @ w1 + b1, approximate="tanh") @ w2 + b2
+
+
 EXAMPLES = {"mlp": (mlp_inputs, mlp_reference)}
+TORCH = {"mlp": mlp_torch}
