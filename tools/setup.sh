@@ -24,7 +24,7 @@ as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
 
 # 1. Debian packages -----------------------------------------------------------------------------
 apt_packages=(llvm-$LLVM_MAJOR-dev llvm-$LLVM_MAJOR-tools libmlir-$LLVM_MAJOR-dev mlir-$LLVM_MAJOR-tools
-              clang-$LLVM_MAJOR lld-$LLVM_MAJOR libzstd-dev cmake ninja-build curl xz-utils)
+              clang-$LLVM_MAJOR lld-$LLVM_MAJOR libomp-$LLVM_MAJOR-dev libzstd-dev cmake ninja-build curl xz-utils)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -39,7 +39,8 @@ def RollerLower : Pass<"roller-lower", "ModuleOp"> {
   let summary = "Materialise rTiles: cache/register tiling, peeling and vectorisation (CPU)";
   let description = [{
     For every operator carrying `roller.tile` under a CPU target: tiles it
-    with one loop nest per rTile level (outermost level first), peels the
+    with one loop nest per rTile level (outermost level first; its parallel
+    loops as one scf.forall over the cores), peels the
     partial tiles that sizes not divisible by the register tile leave (they
     stay scalar), vectorises the full register tiles, and hoists the
     accumulators out of the reduction loops so they stay in registers.
@@ -48,6 +49,11 @@ def RollerLower : Pass<"roller-lower", "ModuleOp"> {
     `roller.target` is dropped: the decisions are in the loops now, and the
     module stays readable by tools that do not know the roller dialect.
   }];
+  let options = [
+    Option<"parallel", "parallel", "bool", /*default=*/"true",
+           "Run the outermost level's tiles over the cores (scf.forall; the CPU "
+           "pipeline turns it into an OpenMP parallel loop)">,
+  ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
     "::mlir::tensor::TensorDialect", "::mlir::affine::AffineDialect",

@@ -43,10 +43,16 @@ mlir::fourfold::getCPUStages(const CPUPipelineOptions &options,
     // rTiles for every operator (the host's caches and vector registers),
     // then tiled, peeled, vectorised loop nests on tensors.
     stages.push_back({"roller", "roller-construct{target=" + options.target +
-                                    "},roller-lower,canonicalize,cse"});
+                                    "},roller-lower{parallel=" +
+                                    (options.parallel ? "true" : "false") +
+                                    "},canonicalize,cse"});
   stages.append(SmallVector<Stage>{
       bufferizeStage(options.outParams),
-      {"loops", "func.func(convert-linalg-to-loops),convert-scf-to-cf,"
+      // Parallel tiles (scf.forall) become OpenMP worksharing loops; the
+      // canonicalize inlines the alloca scopes scf-to-openmp wraps bodies in
+      // (scf-to-cf cannot split blocks inside them).
+      {"loops", "func.func(convert-linalg-to-loops),scf-forall-to-parallel,"
+                "convert-scf-to-openmp,canonicalize,convert-scf-to-cf,"
                 "expand-strided-metadata,lower-affine"},
       // Math ops become LLVM intrinsics where LLVM has one (exp, tanh: the
       // back end calls libm for the ones it cannot expand); the rest (erf)
@@ -58,9 +64,10 @@ mlir::fourfold::getCPUStages(const CPUPipelineOptions &options,
                "func.func(lower-vector-multi-reduction),"
                "convert-vector-to-scf{full-unroll=true},convert-scf-to-cf,"
                "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"
-               "finalize-memref-to-llvm,convert-func-to-llvm,"
-               "convert-arith-to-llvm,convert-cf-to-llvm,convert-index-to-llvm,"
-               "convert-ub-to-llvm,reconcile-unrealized-casts"}});
+               "finalize-memref-to-llvm,convert-openmp-to-llvm,"
+               "convert-func-to-llvm,convert-arith-to-llvm,convert-cf-to-llvm,"
+               "convert-index-to-llvm,convert-ub-to-llvm,"
+               "reconcile-unrealized-casts"}});
   return stages;
 }
 

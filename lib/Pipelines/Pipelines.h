@@ -29,6 +29,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                       llvm::cl::desc("Tile, peel and vectorise every operator "
                                      "with roller's rTiles"),
                       llvm::cl::init(true)};
+  Option<bool> parallel{*this, "parallel",
+                        llvm::cl::desc("Spread roller's outer tiles over the "
+                                       "cores (OpenMP; OMP_NUM_THREADS sets "
+                                       "how many)"),
+                        llvm::cl::init(true)};
   Option<std::string> target{*this, "target",
                              llvm::cl::desc("roller's target: host (this "
                                             "machine) or a #roller.target"),

@@ -147,7 +147,8 @@ def _runner_libs() -> list[str]:
     from . import _config
 
     libs = []
-    for name in ("libmlir_c_runner_utils.so", "libmlir_runner_utils.so"):
+    # libomp runs the parallel tiles (scf.forall -> OpenMP); OMP_NUM_THREADS sets the threads.
+    for name in ("libmlir_c_runner_utils.so", "libmlir_runner_utils.so", "libomp.so"):
         path = os.path.join(_config.LLVM_LIBRARY_DIR, name)
         if os.path.exists(path):
             libs.append(path)

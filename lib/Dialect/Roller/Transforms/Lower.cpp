@@ -66,6 +66,7 @@ LogicalResult canonicalize(Operation *root) {
 
 struct RollerLowerPass
     : public mlir::fourfold::roller::impl::RollerLowerBase<RollerLowerPass> {
+  using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     TargetAttr target = getAttachedTarget(module);
@@ -114,11 +115,21 @@ struct RollerLowerPass
         continue; // not vectorisable (e.g. a 2-D convolution): stays scalar
       rewriter.replaceOp(op, result->replacements);
     }
-    // Keep accumulators in registers across reduction loops.
+    // Keep accumulators in registers across reduction loops. The vectoriser
+    // creates the transfers' index constants inside the loop, where the
+    // subset hoisting does not take them for loop invariants (the
+    // accumulator then went through its tensor on every reduction step);
+    // moving invariant code out first lets the read/write pair be hoisted,
+    // leaving a vector iter_arg.
+    // Fold what vectorisation left (inside scf.forall the accumulator's
+    // read/write pair is only recognised as a subset after folding).
+    (void)canonicalize(func);
     SmallVector<LoopLikeOpInterface> loops;
     func.walk([&](scf::ForOp loop) { loops.push_back(loop); }); // innermost first
-    for (LoopLikeOpInterface loop : loops)
+    for (LoopLikeOpInterface loop : loops) {
+      moveLoopInvariantCode(loop);
       hoistLoopInvariantSubsets(rewriter, loop);
+    }
     (void)canonicalize(func);
     return success();
   }
@@ -127,18 +138,26 @@ struct RollerLowerPass
     auto tile = op->getAttrOfType<RTileAttr>(RollerDialect::kTileAttrName);
     Operation *current = op;
     SmallVector<LoopLikeOpInterface> innermostLevelLoops;
-    for (DenseI64ArrayAttr sizes : tile.getTiles()) {
+    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+    // Tiles `current` by `sizes` restricted to loops `which` selects (a tile
+    // equal to the whole range needs no loop).
+    auto tileLevel = [&](ArrayRef<int64_t> sizes, auto which,
+                         scf::SCFTilingOptions::LoopType loopType) -> LogicalResult {
       auto tileable = cast<TilingInterface>(current);
       SmallVector<OpFoldResult> tileSizes;
-      // A tile equal to the whole range needs no loop.
       SmallVector<Range> domain = tileable.getIterationDomain(rewriter);
-      for (auto [size, range] : llvm::zip(sizes.asArrayRef(), domain)) {
+      bool any = false;
+      for (auto [d, size, range] : llvm::enumerate(sizes, domain)) {
         std::optional<int64_t> extent = getConstantIntValue(range.size);
-        tileSizes.push_back(rewriter.getIndexAttr(extent && size >= *extent ? 0 : size));
+        bool tiled = which(d) && !(extent && size >= *extent);
+        tileSizes.push_back(rewriter.getIndexAttr(tiled ? size : 0));
+        any |= tiled;
       }
+      if (!any)
+        return success();
       scf::SCFTilingOptions options;
       options.setTileSizes(tileSizes);
-      options.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+      options.setLoopType(loopType);
       rewriter.setInsertionPoint(current);
       FailureOr<scf::SCFTilingResult> tiled =
           scf::tileUsingSCF(rewriter, tileable, options);
@@ -148,6 +167,25 @@ struct RollerLowerPass
       rewriter.replaceOp(current, tiled->replacements);
       current = tiled->tiledOps.front();
       innermostLevelLoops = tiled->loops;
+      return success();
+    };
+    using LoopType = scf::SCFTilingOptions::LoopType;
+    auto all = [](unsigned) { return true; };
+    for (auto [level, sizes] : llvm::enumerate(tile.getTiles())) {
+      if (level == 0 && parallel) {
+        // The outermost level's parallel loops spread over the cores; its
+        // reduction loops stay sequential inside each core's tile.
+        auto isParallel = [&](unsigned d) {
+          return iterators[d] == utils::IteratorType::parallel;
+        };
+        if (failed(tileLevel(sizes.asArrayRef(), isParallel, LoopType::ForallOp)) ||
+            failed(tileLevel(sizes.asArrayRef(), [&](unsigned d) { return !isParallel(d); },
+                             LoopType::ForOp)))
+          return failure();
+        continue;
+      }
+      if (failed(tileLevel(sizes.asArrayRef(), all, LoopType::ForOp)))
+        return failure();
     }
     current->setAttr(kVectorizeMarker, rewriter.getUnitAttr());
     current->removeAttr(RollerDialect::kTileAttrName);
