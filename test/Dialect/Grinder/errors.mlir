@@ -147,7 +147,7 @@ func.func @barrier_in_block_in_device(%n: index) {
 func.func @utask_yield(%a: tensor<8xf32>) -> tensor<8xf32> {
   %t = grinder.utask "t" units 2 (%a) : (tensor<8xf32>) -> tensor<8xf32> {
   ^bb0(%x: tensor<8xf32>):
-    // expected-error @+1 {{'grinder.yield' op yields () but the parent returns ('tensor<8xf32>')}}
+    // expected-error @+1 {{'grinder.yield' op yields () but the utask returns ('tensor<8xf32>')}}
     grinder.yield
   }
   return %t : tensor<8xf32>
@@ -158,7 +158,7 @@ func.func @utask_yield(%a: tensor<8xf32>) -> tensor<8xf32> {
 func.func @uprogram_yield(%a: tensor<8xf32>) {
   grinder.uprogram "p" (%a) : (tensor<8xf32>) -> () {
   ^bb0(%x: tensor<8xf32>):
-    // expected-error @+1 {{'grinder.yield' op yields ('tensor<8xf32>') but the parent returns ()}}
+    // expected-error @+1 {{'grinder.yield' op yields ('tensor<8xf32>') but the uprogram returns ()}}
     grinder.yield %x : tensor<8xf32>
   }
   return
@@ -167,7 +167,7 @@ func.func @uprogram_yield(%a: tensor<8xf32>) {
 // -----
 
 func.func @utask_arg_count(%a: tensor<8xf32>) {
-  // expected-error @+1 {{'grinder.utask' op body has 2 arguments but 1 inputs}}
+  // expected-error @+1 {{'grinder.utask' op body has 2 arguments but the utask has 1 inputs}}
   grinder.utask "t" units 2 (%a) : (tensor<8xf32>) -> () {
   ^bb0(%x: tensor<8xf32>, %y: tensor<8xf32>):
     grinder.yield

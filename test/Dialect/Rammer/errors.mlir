@@ -92,7 +92,7 @@ func.func @task_outside_schedule() {
 //===----------------------------------------------------------------------===//
 
 func.func @program_arg_count(%a: tensor<8xf32>) {
-  // expected-error @+1 {{'rammer.program' op body has 0 arguments but 1 inputs}}
+  // expected-error @+1 {{'rammer.program' op body has 0 arguments but the program has 1 inputs}}
   rammer.program "p" vdevice <veus = 1> (%a) : (tensor<8xf32>) -> () {
     rammer.yield
   }
@@ -119,7 +119,7 @@ func.func @operator_arg_type(%a: tensor<8xf32>) {
 func.func @program_yield(%a: tensor<8xf32>) -> tensor<8xf32> {
   %p = rammer.program "p" vdevice <veus = 1> (%a) : (tensor<8xf32>) -> tensor<8xf32> {
   ^bb0(%x: tensor<8xf32>):
-    // expected-error @+1 {{'rammer.yield' op yields () but the parent returns ('tensor<8xf32>')}}
+    // expected-error @+1 {{'rammer.yield' op yields () but the program returns ('tensor<8xf32>')}}
     rammer.yield
   }
   return %p : tensor<8xf32>
@@ -133,7 +133,7 @@ func.func @operator_yield(%a: tensor<8xf32>) -> tensor<8xf32> {
     %0 = rammer.operator "a" tasks 1 (%x) : (tensor<8xf32>) -> tensor<8xf32> {
     ^bb0(%y: tensor<8xf32>):
       %c = arith.constant 0.0 : f32
-      // expected-error @+1 {{'rammer.yield' op yields ('f32') but the parent returns ('tensor<8xf32>')}}
+      // expected-error @+1 {{'rammer.yield' op yields ('f32') but the operator returns ('tensor<8xf32>')}}
       rammer.yield %c : f32
     }
     rammer.yield %0 : tensor<8xf32>

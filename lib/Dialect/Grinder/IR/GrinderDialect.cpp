@@ -2,6 +2,8 @@
 
 #include "Grinder/Grinder.h"
 
+#include "Common/IsolatedBody.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/ControlFlowInterfaces.h"
@@ -29,36 +31,14 @@ void GrinderDialect::initialize() {
       >();
 }
 
-static LogicalResult verifyIsolatedBody(Operation *op, Block &body,
-                                        ValueRange inputs,
-                                        TypeRange resultTypes) {
-  if (body.getNumArguments() != inputs.size())
-    return op->emitOpError() << "body has " << body.getNumArguments()
-                             << " arguments but " << inputs.size()
-                             << " inputs";
-  for (auto [i, arg, input] : llvm::enumerate(body.getArguments(), inputs))
-    if (arg.getType() != input.getType())
-      return op->emitOpError() << "body argument #" << i << " has type "
-                               << arg.getType() << " but input #" << i
-                               << " has type " << input.getType();
-  auto yield = dyn_cast<YieldOp>(body.getTerminator());
-  if (!yield)
-    return op->emitOpError("body must end with grinder.yield");
-  if (yield.getValues().getTypes() != resultTypes)
-    return yield.emitOpError() << "yields (" << yield.getValues().getTypes()
-                               << ") but the parent returns (" << resultTypes
-                               << ")";
-  return success();
-}
-
 LogicalResult UProgramOp::verifyRegions() {
-  return verifyIsolatedBody(*this, getBody().front(), getInputs(),
-                            getResultTypes());
+  return verifyIsolatedBody<YieldOp>(*this, getBody().front(), getInputs(),
+                                     getResultTypes(), "the uprogram");
 }
 
 LogicalResult UTaskOp::verifyRegions() {
-  return verifyIsolatedBody(*this, getBody().front(), getInputs(),
-                            getResultTypes());
+  return verifyIsolatedBody<YieldOp>(*this, getBody().front(), getInputs(),
+                                     getResultTypes(), "the utask");
 }
 
 std::optional<Placement>

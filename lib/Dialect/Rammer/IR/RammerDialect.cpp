@@ -2,6 +2,8 @@
 
 #include "Rammer/Rammer.h"
 
+#include "Common/IsolatedBody.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/DenseMap.h"
@@ -37,33 +39,9 @@ LogicalResult VDeviceAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
-/// Shared by rammer.program and rammer.operator: block arguments mirror the
-/// inputs and the terminator yields the results' types.
-static LogicalResult verifyIsolatedBody(Operation *op, Block &body,
-                                        ValueRange inputs,
-                                        TypeRange resultTypes) {
-  if (body.getNumArguments() != inputs.size())
-    return op->emitOpError() << "body has " << body.getNumArguments()
-                             << " arguments but " << inputs.size()
-                             << " inputs";
-  for (auto [i, arg, input] : llvm::enumerate(body.getArguments(), inputs))
-    if (arg.getType() != input.getType())
-      return op->emitOpError() << "body argument #" << i << " has type "
-                               << arg.getType() << " but input #" << i
-                               << " has type " << input.getType();
-  auto yield = dyn_cast<YieldOp>(body.getTerminator());
-  if (!yield)
-    return op->emitOpError("body must end with rammer.yield");
-  if (yield.getValues().getTypes() != resultTypes)
-    return yield.emitOpError() << "yields (" << yield.getValues().getTypes()
-                               << ") but the parent returns (" << resultTypes
-                               << ")";
-  return success();
-}
-
 LogicalResult OperatorOp::verifyRegions() {
-  return verifyIsolatedBody(*this, getBody().front(), getInputs(),
-                            getResultTypes());
+  return verifyIsolatedBody<YieldOp>(*this, getBody().front(), getInputs(),
+                                     getResultTypes(), "the operator");
 }
 
 ScheduleOp ProgramOp::getSchedule() {
@@ -75,7 +53,8 @@ ScheduleOp ProgramOp::getSchedule() {
 
 LogicalResult ProgramOp::verifyRegions() {
   Block &body = getBody().front();
-  if (failed(verifyIsolatedBody(*this, body, getInputs(), getResultTypes())))
+  if (failed(verifyIsolatedBody<YieldOp>(*this, body, getInputs(),
+                                         getResultTypes(), "the program")))
     return failure();
 
   llvm::StringMap<OperatorOp> operators;

@@ -2,6 +2,8 @@
 
 #include "Welder/Welder.h"
 
+#include "Common/IsolatedBody.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -64,22 +66,10 @@ LogicalResult GroupOp::verify() {
 
 LogicalResult GroupOp::verifyRegions() {
   Block &body = getBody().front();
-  if (body.getNumArguments() != getInputs().size())
-    return emitOpError() << "body has " << body.getNumArguments()
-                         << " arguments but the group has "
-                         << getInputs().size() << " inputs";
-  for (auto [i, arg, input] : llvm::enumerate(body.getArguments(), getInputs()))
-    if (arg.getType() != input.getType())
-      return emitOpError() << "body argument #" << i << " has type "
-                           << arg.getType() << " but input #" << i
-                           << " has type " << input.getType();
-  auto yield = dyn_cast<YieldOp>(body.getTerminator());
-  if (!yield)
-    return emitOpError("body must end with welder.yield");
-  if (yield.getValues().getTypes() != getResultTypes())
-    return yield.emitOpError()
-           << "yields (" << yield.getValues().getTypes()
-           << ") but the group returns (" << getResultTypes() << ")";
+  if (failed(verifyIsolatedBody<YieldOp>(*this, body, getInputs(),
+                                         getResultTypes(), "the group")))
+    return failure();
+  auto yield = cast<YieldOp>(body.getTerminator());
   // An edge that leaves the group is read by another kernel: it can only live
   // in global memory.
   for (auto [i, value] : llvm::enumerate(yield.getValues())) {
