@@ -9,17 +9,6 @@ import numpy as np
 MAP2 = "affine_map<(d0, d1) -> (d0, d1)>"
 
 
-def matmul_src(m, n, k):
-    return f"""
-func.func @matmul(%a: tensor<{m}x{k}xf32>, %b: tensor<{k}x{n}xf32>) -> tensor<{m}x{n}xf32> {{
-  %z = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<{m}x{n}xf32>
-  %c = linalg.fill ins(%z : f32) outs(%e : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
-  %r = linalg.matmul ins(%a, %b : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>) outs(%c : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
-  return %r : tensor<{m}x{n}xf32>
-}}"""
-
-
 MBR = f"""
 func.func @mbr(%a: tensor<37x29xf32>, %b: tensor<29x53xf32>, %bias: tensor<53xf32>) -> tensor<37x53xf32> {{
   %z = arith.constant 0.0 : f32
@@ -90,16 +79,27 @@ def _mlp_ref(x, w1, b1, w2, b2):
 
 
 def programs(mlp_source=None):
+    """name -> (MLIR, reference). Builds the MLIR with fourfold (on the machine that compiles); the
+    GPU machine only needs REFERENCES."""
+    from fourfold.examples.programs import matmul as matmul_src
+
     progs = {
-        "matmul_37x53x29": (matmul_src(37, 53, 29), lambda a, b: a.astype(np.float64) @ b),
-        "matmul_1024": (matmul_src(1024, 1024, 1024), lambda a, b: a.astype(np.float64) @ b),
-        "matmul_bias_relu": (MBR, lambda a, b, c: np.maximum(a.astype(np.float64) @ b + c, 0)),
-        "conv2d_strided": (CONV, conv_nhwc_fhwc),
-        "tanh_erf_exp_chain": (CHAIN, lambda x, w: np.exp(_erf(np.tanh(x.astype(np.float64) * w)))),
+        "matmul_37x53x29": matmul_src(37, 53, 29),
+        "matmul_1024": matmul_src(1024, 1024, 1024),
+        "matmul_bias_relu": MBR,
+        "conv2d_strided": CONV,
+        "tanh_erf_exp_chain": CHAIN,
     }
     if mlp_source is not None:
-        progs["mlp"] = (mlp_source, _mlp_ref)
-    return progs
+        progs["mlp"] = mlp_source
+    return {name: (src, REFERENCES[name]) for name, src in progs.items()}
 
 
-REFERENCES = {name: ref for name, (_, ref) in programs(mlp_source="").items()}
+REFERENCES = {
+    "matmul_37x53x29": lambda a, b: a.astype(np.float64) @ b,
+    "matmul_1024": lambda a, b: a.astype(np.float64) @ b,
+    "matmul_bias_relu": lambda a, b, c: np.maximum(a.astype(np.float64) @ b + c, 0),
+    "conv2d_strided": conv_nhwc_fhwc,
+    "tanh_erf_exp_chain": lambda x, w: np.exp(_erf(np.tanh(x.astype(np.float64) * w))),
+    "mlp": _mlp_ref,
+}

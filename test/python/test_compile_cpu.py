@@ -4,20 +4,13 @@ import numpy as np
 import pytest
 
 import fourfold
+from fourfold.examples import programs
 
 MAP2 = "affine_map<(d0, d1) -> (d0, d1)>"
 
 
 def matmul_src(m, n, k, dtype="f32"):
-    return f"""
-func.func @matmul(%a: tensor<{m}x{k}x{dtype}>, %b: tensor<{k}x{n}x{dtype}>) -> tensor<{m}x{n}x{dtype}> {{
-  %z = arith.constant 0.0 : {dtype}
-  %e = tensor.empty() : tensor<{m}x{n}x{dtype}>
-  %c = linalg.fill ins(%z : {dtype}) outs(%e : tensor<{m}x{n}x{dtype}>) -> tensor<{m}x{n}x{dtype}>
-  %r = linalg.matmul ins(%a, %b : tensor<{m}x{k}x{dtype}>, tensor<{k}x{n}x{dtype}>)
-                     outs(%c : tensor<{m}x{n}x{dtype}>) -> tensor<{m}x{n}x{dtype}>
-  return %r : tensor<{m}x{n}x{dtype}>
-}}"""
+    return programs.matmul(m, n, k, dtype)
 
 
 @pytest.mark.parametrize("m,n,k", [(37, 53, 29), (1, 1000, 1), (1, 1, 1), (64, 64, 64), (5, 3, 128)])
