@@ -35,6 +35,17 @@ ArrayRef<StringRef> mlir::fourfold::getSupportedChips() {
   return chips;
 }
 
+/// `value` as one pass option value: a #roller.target attribute (or a file
+/// name) holds commas, spaces and `=`, which the pass option parser would
+/// otherwise split into options of their own ("no such option cpu"), so
+/// such values go in braces (the parser strips them). Plain names are
+/// written as they are.
+static std::string passOptionValue(StringRef value) {
+  if (value.find_first_of(" ,={}<>\"'[]") == StringRef::npos)
+    return value.str();
+  return "{" + value.str() + "}";
+}
+
 FailureOr<SmallVector<Stage>>
 mlir::fourfold::getCPUStages(const CPUPipelineOptions &options,
                              std::string &error) {
@@ -42,7 +53,8 @@ mlir::fourfold::getCPUStages(const CPUPipelineOptions &options,
   if (options.roller)
     // rTiles for every operator (the host's caches and vector registers),
     // then tiled, peeled, vectorised loop nests on tensors.
-    stages.push_back({"roller", "roller-construct{target=" + options.target +
+    stages.push_back({"roller", "roller-construct{target=" +
+                                    passOptionValue(options.target) +
                                     "},roller-lower{parallel=" +
                                     (options.parallel ? "true" : "false") +
                                     "},canonicalize,cse"});

@@ -50,6 +50,9 @@ def _options_string(options: dict) -> str:
             continue
         if isinstance(value, bool):
             value = "true" if value else "false"
+        value = str(value)
+        if any(c in value for c in " ,{}<>") and not (value.startswith("{") and value.endswith("}")):
+            value = "{" + value + "}"  # an attribute or path with separators travels braced
         parts.append(f"{key.replace('_', '-') if key != 'O' else key}={value}")
     return " ".join(parts)
 

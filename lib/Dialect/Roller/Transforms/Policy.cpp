@@ -84,11 +84,17 @@ FailureOr<OpInfo> mlir::fourfold::roller::analyzeOp(linalg::LinalgOp op,
     return failure();
   }
   info.ranges = op.getStaticLoopRanges();
-  for (auto [i, range] : llvm::enumerate(info.ranges))
-    if (ShapedType::isDynamic(range) || range <= 0) {
+  for (auto [i, range] : llvm::enumerate(info.ranges)) {
+    if (ShapedType::isDynamic(range)) {
       whyNot = llvm::formatv("loop {0} has no static trip count", i).str();
       return failure();
     }
+    // A static 0 (an empty tensor) used to be reported as dynamic too.
+    if (range <= 0) {
+      whyNot = llvm::formatv("loop {0} has no iterations", i).str();
+      return failure();
+    }
+  }
   for (utils::IteratorType it : op.getIteratorTypesArray())
     info.reduction.push_back(it == utils::IteratorType::reduction);
   for (OpOperand &operand : op->getOpOperands()) {
@@ -573,7 +579,13 @@ double mlir::fourfold::roller::modelCPU(const OpInfo &info, TargetAttr target,
   double l1Bytes = 0;
   for (const OperandInfo &operand : info.operands)
     l1Bytes += regTiles * footprint(operand, reg) * operand.elemBytes;
-  double tDram = dramBytes / bandwidth(dram);
+  // Every term is over the cores that have tiles (the model of the file
+  // header; GPU global traffic is likewise divided by the utilisation): a
+  // level's bandwidth is the whole device's, spread over its cores (the
+  // host target's DRAM figure is explicitly per core x cores), so idle cores
+  // do not stream DRAM for the busy ones. DRAM used to get the whole
+  // device's bandwidth however few cores had tiles.
+  double tDram = dramBytes / (bandwidth(dram) * active / cores);
   double tL1 = l1Bytes / (bandwidth(l1) * active / cores);
   double seconds = std::max({tCompute, tDram, tL1});
   if (explanation)

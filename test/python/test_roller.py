@@ -1,0 +1,443 @@
+"""roller in the CPU pipeline: numerics against numpy for every operator family.
+
+Each program is compiled twice, through the default CPU pipeline (roller's
+rTiles: cache/register tiling, peeling, vectorisation) and with
+Pipeline.cpu(roller=False) (plain loops), and both must agree with numpy.
+Sizes are odd on purpose (primes, 1s, sizes the register tiles do not
+divide), so that the peeled remainders run as well as the vector tiles.
+"""
+
+import os
+
+import numpy as np
+import pytest
+
+import fourfold
+
+ID2 = "affine_map<(d0, d1) -> (d0, d1)>"
+
+
+def check(got, ref, rtol=1e-4):
+    """Error within rtol of the largest |ref| (at least 1): sums of random terms cancel."""
+    ref = np.asarray(ref)
+    assert got.shape == ref.shape
+    scale = max(1.0, float(np.max(np.abs(ref)))) if ref.size else 1.0
+    err = float(np.max(np.abs(got - ref))) if ref.size else 0.0
+    assert err <= rtol * scale, f"max |error| {err:g} > {rtol:g} x {scale:g}"
+
+
+def both(src, args, ref, rtol=1e-4):
+    """Roller on (the default) and off: both must match `ref`."""
+    fn = fourfold.compile(src)
+    check(fn(*args), ref, rtol)
+    plain = fourfold.compile(src, pipeline=fourfold.Pipeline.cpu(roller=False))
+    check(plain(*args), ref, rtol)
+    return fn
+
+
+def rand(rng, *shape):
+    return rng.standard_normal(shape, dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- #
+# Contractions
+# --------------------------------------------------------------------------- #
+
+def matmul_src(m, n, k):
+    return f"""
+func.func @matmul(%a: tensor<{m}x{k}xf32>, %b: tensor<{k}x{n}xf32>) -> tensor<{m}x{n}xf32> {{
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<{m}x{n}xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>)
+                     outs(%c : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  return %r : tensor<{m}x{n}xf32>
+}}"""
+
+
+@pytest.mark.parametrize("m,n,k", [(1, 1000, 1), (1, 1, 1), (37, 53, 29), (1, 4096, 512),
+                                   (1000, 1, 1000), (17, 16, 1), (1000, 1000, 1000)])
+def test_matmul(rng, m, n, k):
+    a, b = rand(rng, m, k), rand(rng, k, n)
+    fn = both(matmul_src(m, n, k), (a, b), a @ b)
+    # Roller lowered the matmul: its full register tiles are vector
+    # contractions, and no roller attribute is left after the roller stage.
+    roller_ir = fn.stages["roller"]
+    assert "vector.contract" in roller_ir
+    assert "roller." not in roller_ir
+
+
+TARGET = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                      "Dialect", "Roller", "Inputs", "cpu.target")
+
+
+def test_pipeline_with_a_written_target(rng):
+    """The CPU pipeline's target= takes a #roller.target (in braces, as pass
+    options need) or @file, and the tiles come from that description."""
+    text = [line for line in open(TARGET) if line.startswith("#roller.target")][0].strip()
+    a, b = rand(rng, 37, 29), rand(rng, 29, 53)
+    for target in ("{" + text + "}", "@" + TARGET):
+        fn = fourfold.compile(matmul_src(37, 53, 29), pipeline=fourfold.Pipeline.cpu(target=target))
+        check(fn(a, b), a @ b)
+        # testcpu's register tile for this matmul is 1 x 24 x 8 (construct.mlir).
+        assert "vector<8x24xf32>" in fn.stages["roller"]
+
+
+def test_batch_matmul(rng):
+    src = """
+func.func @bmm(%a: tensor<3x37x29xf32>, %b: tensor<3x29x53xf32>) -> tensor<3x37x53xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x37x53xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<3x37x53xf32>) -> tensor<3x37x53xf32>
+  %r = linalg.batch_matmul ins(%a, %b : tensor<3x37x29xf32>, tensor<3x29x53xf32>)
+                           outs(%c : tensor<3x37x53xf32>) -> tensor<3x37x53xf32>
+  return %r : tensor<3x37x53xf32>
+}"""
+    a, b = rand(rng, 3, 37, 29), rand(rng, 3, 29, 53)
+    both(src, (a, b), a @ b)
+
+
+def test_matmul_transposed_b(rng):
+    src = """
+func.func @mmt(%a: tensor<37x29xf32>, %b: tensor<53x29xf32>) -> tensor<37x53xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<37x53xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<37x53xf32>) -> tensor<37x53xf32>
+  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                      affine_map<(m, n, k) -> (n, k)>,
+                                      affine_map<(m, n, k) -> (m, n)>]
+       ins(%a, %b : tensor<37x29xf32>, tensor<53x29xf32>) outs(%c : tensor<37x53xf32>) -> tensor<37x53xf32>
+  return %r : tensor<37x53xf32>
+}"""
+    a, b = rand(rng, 37, 29), rand(rng, 53, 29)
+    both(src, (a, b), a @ b.T)
+
+
+def test_matmul_transposed_a(rng):
+    src = """
+func.func @mtm(%a: tensor<29x37xf32>, %b: tensor<29x53xf32>) -> tensor<37x53xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<37x53xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<37x53xf32>) -> tensor<37x53xf32>
+  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (k, m)>,
+                                      affine_map<(m, n, k) -> (k, n)>,
+                                      affine_map<(m, n, k) -> (m, n)>]
+       ins(%a, %b : tensor<29x37xf32>, tensor<29x53xf32>) outs(%c : tensor<37x53xf32>) -> tensor<37x53xf32>
+  return %r : tensor<37x53xf32>
+}"""
+    a, b = rand(rng, 29, 37), rand(rng, 29, 53)
+    both(src, (a, b), a.T @ b)
+
+
+# --------------------------------------------------------------------------- #
+# Convolutions and pooling
+# --------------------------------------------------------------------------- #
+
+def conv_nhwc_hwcf_ref(x, w, stride, dilation):
+    n, h, wd, c = x.shape
+    kh, kw, _, f = w.shape
+    oh = (h - dilation * (kh - 1) - 1) // stride + 1
+    ow = (wd - dilation * (kw - 1) - 1) // stride + 1
+    out = np.zeros((n, oh, ow, f), np.float64)
+    for i in range(kh):
+        for j in range(kw):
+            patch = x[:, i * dilation: i * dilation + stride * (oh - 1) + 1: stride,
+                      j * dilation: j * dilation + stride * (ow - 1) + 1: stride, :]
+            out += np.einsum("nhwc,cf->nhwf", patch, w[i, j])
+    return out
+
+
+def pad_hw(x, pad, layout):
+    if layout == "nhwc":
+        return np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    return np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+
+
+@pytest.mark.parametrize("stride,dilation", [(2, 2), (1, 1), (2, 1)])
+def test_conv_nhwc_hwcf_padded(rng, stride, dilation):
+    # 2x11x13x3 padded by 1 to 2x13x15x3; 3x3 window.
+    oh = (13 - dilation * 2 - 1) // stride + 1
+    ow = (15 - dilation * 2 - 1) // stride + 1
+    src = f"""
+func.func @conv(%x: tensor<2x11x13x3xf32>, %w: tensor<3x3x3x5xf32>) -> tensor<2x{oh}x{ow}x5xf32> {{
+  %z = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] {{
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %z : f32
+  }} : tensor<2x11x13x3xf32> to tensor<2x13x15x3xf32>
+  %e = tensor.empty() : tensor<2x{oh}x{ow}x5xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<2x{oh}x{ow}x5xf32>) -> tensor<2x{oh}x{ow}x5xf32>
+  %r = linalg.conv_2d_nhwc_hwcf {{dilations = dense<{dilation}> : tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>}}
+       ins(%p, %w : tensor<2x13x15x3xf32>, tensor<3x3x3x5xf32>) outs(%c : tensor<2x{oh}x{ow}x5xf32>) -> tensor<2x{oh}x{ow}x5xf32>
+  return %r : tensor<2x{oh}x{ow}x5xf32>
+}}"""
+    x, w = rand(rng, 2, 11, 13, 3), rand(rng, 3, 3, 3, 5)
+    both(src, (x, w), conv_nhwc_hwcf_ref(pad_hw(x, 1, "nhwc"), w, stride, dilation))
+
+
+@pytest.mark.parametrize("stride,dilation", [(2, 2), (1, 1)])
+def test_conv_nchw_fchw_padded(rng, stride, dilation):
+    # 2x3x11x13 padded by 2 to 2x3x15x17; 3x3 window; 7 filters.
+    oh = (15 - dilation * 2 - 1) // stride + 1
+    ow = (17 - dilation * 2 - 1) // stride + 1
+    src = f"""
+func.func @conv(%x: tensor<2x3x11x13xf32>, %w: tensor<7x3x3x3xf32>) -> tensor<2x7x{oh}x{ow}xf32> {{
+  %z = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[0, 0, 2, 2] high[0, 0, 2, 2] {{
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %z : f32
+  }} : tensor<2x3x11x13xf32> to tensor<2x3x15x17xf32>
+  %e = tensor.empty() : tensor<2x7x{oh}x{ow}xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<2x7x{oh}x{ow}xf32>) -> tensor<2x7x{oh}x{ow}xf32>
+  %r = linalg.conv_2d_nchw_fchw {{dilations = dense<{dilation}> : tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>}}
+       ins(%p, %w : tensor<2x3x15x17xf32>, tensor<7x3x3x3xf32>) outs(%c : tensor<2x7x{oh}x{ow}xf32>) -> tensor<2x7x{oh}x{ow}xf32>
+  return %r : tensor<2x7x{oh}x{ow}xf32>
+}}"""
+    x, w = rand(rng, 2, 3, 11, 13), rand(rng, 7, 3, 3, 3)
+    xp = pad_hw(x, 2, "nchw").transpose(0, 2, 3, 1)   # to NHWC
+    wt = w.transpose(2, 3, 1, 0)                      # FCHW to HWCF
+    ref = conv_nhwc_hwcf_ref(xp, wt, stride, dilation).transpose(0, 3, 1, 2)
+    both(src, (x, w), ref)
+
+
+def test_conv_nchw_explicitly_padded_input(rng):
+    # The caller pads: stride 2, dilation 2 straight on the input.
+    src = """
+func.func @conv(%x: tensor<1x4x17x19xf32>, %w: tensor<6x4x3x3xf32>) -> tensor<1x6x7x8xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x6x7x8xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<1x6x7x8xf32>) -> tensor<1x6x7x8xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<2> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x4x17x19xf32>, tensor<6x4x3x3xf32>) outs(%c : tensor<1x6x7x8xf32>) -> tensor<1x6x7x8xf32>
+  return %r : tensor<1x6x7x8xf32>
+}"""
+    x, w = rand(rng, 1, 4, 17, 19), rand(rng, 6, 4, 3, 3)
+    ref = conv_nhwc_hwcf_ref(x.transpose(0, 2, 3, 1), w.transpose(2, 3, 1, 0), 2, 2)
+    both(src, (x, w), ref.transpose(0, 3, 1, 2))
+
+
+def test_depthwise_conv(rng):
+    # 1x13x11x5, 3x3 window per channel, stride 2, dilation 1 -> 1x6x5x5.
+    src = """
+func.func @dw(%x: tensor<1x13x11x5xf32>, %w: tensor<3x3x5xf32>) -> tensor<1x6x5x5xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x6x5x5xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<1x6x5x5xf32>) -> tensor<1x6x5x5xf32>
+  %r = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x13x11x5xf32>, tensor<3x3x5xf32>) outs(%c : tensor<1x6x5x5xf32>) -> tensor<1x6x5x5xf32>
+  return %r : tensor<1x6x5x5xf32>
+}"""
+    x, w = rand(rng, 1, 13, 11, 5), rand(rng, 3, 3, 5)
+    ref = np.zeros((1, 6, 5, 5))
+    for i in range(3):
+        for j in range(3):
+            ref += x[:, i: i + 11: 2, j: j + 9: 2, :] * w[i, j]
+    both(src, (x, w), ref)
+
+
+def test_depthwise_conv_dilated(rng):
+    # 2x16x18x19 (19 channels: partial vectors), 3x3, stride 1, dilation 2.
+    src = """
+func.func @dw(%x: tensor<2x16x18x19xf32>, %w: tensor<3x3x19xf32>) -> tensor<2x12x14x19xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x12x14x19xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<2x12x14x19xf32>) -> tensor<2x12x14x19xf32>
+  %r = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<2> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x, %w : tensor<2x16x18x19xf32>, tensor<3x3x19xf32>) outs(%c : tensor<2x12x14x19xf32>) -> tensor<2x12x14x19xf32>
+  return %r : tensor<2x12x14x19xf32>
+}"""
+    x, w = rand(rng, 2, 16, 18, 19), rand(rng, 3, 3, 19)
+    ref = np.zeros((2, 12, 14, 19))
+    for i in range(3):
+        for j in range(3):
+            ref += x[:, 2 * i: 2 * i + 12, 2 * j: 2 * j + 14, :] * w[i, j]
+    both(src, (x, w), ref)
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_max_pooling(rng, stride):
+    oh, ow = (13 - 3) // stride + 1, (17 - 3) // stride + 1
+    src = f"""
+func.func @pool(%x: tensor<2x13x17x19xf32>) -> tensor<2x{oh}x{ow}x19xf32> {{
+  %ninf = arith.constant 0xFF800000 : f32
+  %win = tensor.empty() : tensor<3x3xf32>
+  %e = tensor.empty() : tensor<2x{oh}x{ow}x19xf32>
+  %c = linalg.fill ins(%ninf : f32) outs(%e : tensor<2x{oh}x{ow}x19xf32>) -> tensor<2x{oh}x{ow}x19xf32>
+  %r = linalg.pooling_nhwc_max {{dilations = dense<1> : tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>}}
+       ins(%x, %win : tensor<2x13x17x19xf32>, tensor<3x3xf32>) outs(%c : tensor<2x{oh}x{ow}x19xf32>) -> tensor<2x{oh}x{ow}x19xf32>
+  return %r : tensor<2x{oh}x{ow}x19xf32>
+}}"""
+    x = rand(rng, 2, 13, 17, 19)
+    ref = np.full((2, oh, ow, 19), -np.inf, np.float32)
+    for i in range(3):
+        for j in range(3):
+            ref = np.maximum(ref, x[:, i: i + stride * (oh - 1) + 1: stride,
+                                    j: j + stride * (ow - 1) + 1: stride, :])
+    both(src, (x,), ref)
+
+
+# --------------------------------------------------------------------------- #
+# Reductions, softmax, elementwise
+# --------------------------------------------------------------------------- #
+
+def reduce_src(shape, dims, kind):
+    out = [s for i, s in enumerate(shape) if i not in dims]
+    ot = f"tensor<{'x'.join(map(str, out))}xf32>" if out else "tensor<f32>"
+    it = f"tensor<{'x'.join(map(str, shape))}xf32>"
+    init = "0.0" if kind == "add" else "0xFF800000"
+    op = "arith.addf" if kind == "add" else "arith.maximumf"
+    return f"""
+func.func @red(%x: {it}) -> {ot} {{
+  %i = arith.constant {init} : f32
+  %e = tensor.empty() : {ot}
+  %c = linalg.fill ins(%i : f32) outs(%e : {ot}) -> {ot}
+  %r = linalg.reduce ins(%x : {it}) outs(%c : {ot}) dimensions = {list(dims)}
+    (%in: f32, %acc: f32) {{ %t = {op} %in, %acc : f32
+                            linalg.yield %t : f32 }}
+  return %r : {ot}
+}}"""
+
+
+@pytest.mark.parametrize("dims", [(0,), (1,), (0, 1)])
+@pytest.mark.parametrize("kind", ["add", "max"])
+def test_reduce_2d(rng, dims, kind):
+    x = rand(rng, 37, 1001)
+    ref = x.sum(axis=dims) if kind == "add" else x.max(axis=dims)
+    fn = fourfold.compile(reduce_src((37, 1001), dims, kind))
+    got = fn(x)
+    check(np.asarray(got), ref)
+    plain = fourfold.compile(reduce_src((37, 1001), dims, kind),
+                             pipeline=fourfold.Pipeline.cpu(roller=False))
+    check(np.asarray(plain(x)), ref)
+
+
+@pytest.mark.parametrize("dims", [(0, 2), (1, 2), (0, 1, 2)])
+def test_reduce_3d(rng, dims):
+    x = rand(rng, 5, 37, 53)
+    both(reduce_src((5, 37, 53), dims, "add"), (x,), x.sum(axis=dims))
+
+
+def softmax_src(m, n):
+    t, r = f"tensor<{m}x{n}xf32>", f"tensor<{m}xf32>"
+    row = "affine_map<(d0, d1) -> (d0)>"
+    return f"""
+func.func @softmax(%x: {t}) -> {t} {{
+  %ninf = arith.constant 0xFF800000 : f32
+  %z = arith.constant 0.0 : f32
+  %er = tensor.empty() : {r}
+  %e = tensor.empty() : {t}
+  %m0 = linalg.fill ins(%ninf : f32) outs(%er : {r}) -> {r}
+  %m = linalg.generic {{indexing_maps = [{ID2}, {row}], iterator_types = ["parallel", "reduction"]}}
+      ins(%x : {t}) outs(%m0 : {r}) {{
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.maximumf %a, %acc : f32
+    linalg.yield %v : f32
+  }} -> {r}
+  %x2 = linalg.generic {{indexing_maps = [{ID2}, {row}, {ID2}], iterator_types = ["parallel", "parallel"]}}
+      ins(%x, %m : {t}, {r}) outs(%e : {t}) {{
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %d = arith.subf %a, %b : f32
+    %v = math.exp %d : f32
+    linalg.yield %v : f32
+  }} -> {t}
+  %s0 = linalg.fill ins(%z : f32) outs(%er : {r}) -> {r}
+  %s = linalg.generic {{indexing_maps = [{ID2}, {row}], iterator_types = ["parallel", "reduction"]}}
+      ins(%x2 : {t}) outs(%s0 : {r}) {{
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.addf %a, %acc : f32
+    linalg.yield %v : f32
+  }} -> {r}
+  %y = linalg.generic {{indexing_maps = [{ID2}, {row}, {ID2}], iterator_types = ["parallel", "parallel"]}}
+      ins(%x2, %s : {t}, {r}) outs(%e : {t}) {{
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %v = arith.divf %a, %b : f32
+    linalg.yield %v : f32
+  }} -> {t}
+  return %y : {t}
+}}"""
+
+
+@pytest.mark.parametrize("m,n", [(37, 53), (1, 1000), (64, 1)])
+def test_softmax(rng, m, n):
+    x = rand(rng, m, n) * 4
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    both(softmax_src(m, n), (x,), e / e.sum(axis=1, keepdims=True))
+
+
+def test_broadcast_elementwise_chain(rng):
+    src = f"""
+func.func @chain(%x: tensor<37x53xf32>, %row: tensor<53xf32>, %col: tensor<37xf32>) -> tensor<37x53xf32> {{
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<37x53xf32>
+  %a = linalg.generic {{indexing_maps = [{ID2}, affine_map<(d0, d1) -> (d1)>, {ID2}],
+                       iterator_types = ["parallel", "parallel"]}}
+      ins(%x, %row : tensor<37x53xf32>, tensor<53xf32>) outs(%e : tensor<37x53xf32>) {{
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.addf %p, %q : f32
+    linalg.yield %s : f32
+  }} -> tensor<37x53xf32>
+  %b = linalg.generic {{indexing_maps = [{ID2}, affine_map<(d0, d1) -> (d0)>, {ID2}],
+                       iterator_types = ["parallel", "parallel"]}}
+      ins(%a, %col : tensor<37x53xf32>, tensor<37xf32>) outs(%e : tensor<37x53xf32>) {{
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.mulf %p, %q : f32
+    %t = math.tanh %s : f32
+    linalg.yield %t : f32
+  }} -> tensor<37x53xf32>
+  %c = linalg.generic {{indexing_maps = [{ID2}, {ID2}], iterator_types = ["parallel", "parallel"]}}
+      ins(%b : tensor<37x53xf32>) outs(%e : tensor<37x53xf32>) {{
+  ^bb0(%p: f32, %o: f32):
+    %m = arith.maximumf %p, %z : f32
+    linalg.yield %m : f32
+  }} -> tensor<37x53xf32>
+  return %c : tensor<37x53xf32>
+}}"""
+    x, row, col = rand(rng, 37, 53), rand(rng, 53), rand(rng, 37)
+    both(src, (x, row, col), np.maximum(np.tanh((x + row) * col[:, None]), 0))
+
+
+def test_transpose_generic(rng):
+    src = """
+func.func @t(%x: tensor<37x53xf32>) -> tensor<53x37xf32> {
+  %e = tensor.empty() : tensor<53x37xf32>
+  %r = linalg.transpose ins(%x : tensor<37x53xf32>) outs(%e : tensor<53x37xf32>) permutation = [1, 0]
+  return %r : tensor<53x37xf32>
+}"""
+    x = rand(rng, 37, 53)
+    both(src, (x,), x.T)
+
+
+@pytest.mark.parametrize("shape", [(1,), (1000,), (37, 53), (1, 1, 1)])
+def test_fill(shape):
+    t = f"tensor<{'x'.join(map(str, shape))}xf32>"
+    src = f"""
+func.func @fill() -> {t} {{
+  %v = arith.constant 2.5 : f32
+  %e = tensor.empty() : {t}
+  %r = linalg.fill ins(%v : f32) outs(%e : {t}) -> {t}
+  return %r : {t}
+}}"""
+    both(src, (), np.full(shape, 2.5, np.float32))
+
+
+def test_f64_matmul_and_int_add(rng):
+    src = """
+func.func @mm(%a: tensor<13x7xf64>, %b: tensor<7x9xf64>) -> tensor<13x9xf64> {
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<13x9xf64>
+  %c = linalg.fill ins(%z : f64) outs(%e : tensor<13x9xf64>) -> tensor<13x9xf64>
+  %r = linalg.matmul ins(%a, %b : tensor<13x7xf64>, tensor<7x9xf64>) outs(%c : tensor<13x9xf64>) -> tensor<13x9xf64>
+  return %r : tensor<13x9xf64>
+}"""
+    a, b = rng.standard_normal((13, 7)), rng.standard_normal((7, 9))
+    both(src, (a, b), a @ b, rtol=1e-12)
+    isrc = """
+func.func @add(%a: tensor<37x53xi32>, %b: tensor<37x53xi32>) -> tensor<37x53xi32> {
+  %e = tensor.empty() : tensor<37x53xi32>
+  %r = linalg.add ins(%a, %b : tensor<37x53xi32>, tensor<37x53xi32>) outs(%e : tensor<37x53xi32>) -> tensor<37x53xi32>
+  return %r : tensor<37x53xi32>
+}"""
+    x = rng.integers(-1000, 1000, (37, 53), dtype=np.int32)
+    y = rng.integers(-1000, 1000, (37, 53), dtype=np.int32)
+    fn = fourfold.compile(isrc)
+    np.testing.assert_array_equal(fn(x, y), x + y)
