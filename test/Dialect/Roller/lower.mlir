@@ -96,20 +96,20 @@ module attributes {roller.target = #roller.target<"testcpu", cpu, units = 4, blo
 
 // -----
 
-// 37x53x29 with the constructed tile (L2 [8, 72, 32], register [1, 24, 8],
+// 37x53x29 with the constructed tile (L2 [8, 64, 32], register [1, 16, 8],
 // see construct.mlir): i in L2 tiles of 8 (the last one 5); j and k fit
-// their L2 tile, so the register level runs j over 48 = 2 x 24 and k over
+// their L2 tile, so the register level runs j over 48 = 3 x 16 and k over
 // 24 = 3 x 8. The k remainder (5) has static sizes and is vectorised too
-// (1x5 by 5x24); the j remainder (5 columns) is a scalar matmul over k.
+// (1x5 by 5x16); the j remainder (5 columns) is a scalar matmul over k.
 // CHECK-LABEL: module {
 // CHECK-LABEL: func.func @constructed(
 // SEQ:         scf.for %{{.*}} = %c0 to %c37 step %c8 iter_args(
 // PAR:         scf.forall (%{{.*}}) = (0) to (37) step (8) shared_outs(
 // CHECK:         scf.for %{{.*}} = %c0 to %{{.*}} step %c1 iter_args(
-// CHECK:           scf.for %{{.*}} = %c0 to %c48 step %c24 iter_args(
-// CHECK:             scf.for %{{.*}} = %c0 to %c24 step %c8 iter_args(%{{.*}} = %{{.*}}) -> (vector<1x24xf32>) {
-// CHECK:               vector.contract {{.*}} : vector<1x8xf32>, vector<8x24xf32> into vector<1x24xf32>
-// CHECK:             vector.contract {{.*}} : vector<1x5xf32>, vector<5x24xf32> into vector<1x24xf32>
+// CHECK:           scf.for %{{.*}} = %c0 to %c48 step %c16 iter_args(
+// CHECK:             scf.for %{{.*}} = %c0 to %c24 step %c8 iter_args(%{{.*}} = %{{.*}}) -> (vector<1x16xf32>) {
+// CHECK:               vector.contract {{.*}} : vector<1x8xf32>, vector<8x16xf32> into vector<1x16xf32>
+// CHECK:             vector.contract {{.*}} : vector<1x5xf32>, vector<5x16xf32> into vector<1x16xf32>
 // CHECK:           scf.for %{{.*}} = %c0 to %c29 step %c8 iter_args(%{{.*}} = %{{.*}}) -> (tensor<1x5xf32>) {
 // CHECK:             linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<1x?xf32>, tensor<?x5xf32>) outs(%{{.*}} : tensor<1x5xf32>) -> tensor<1x5xf32>
 // CHECK-NOT:   roller.
