@@ -8,7 +8,13 @@
 // Nothing but the LLVM dialect is left (only -NOT lines: checks the whole output).
 // RUN: fourfold-opt %s --fourfold-cpu-pipeline | FileCheck %s --check-prefix=ONLY-LLVM
 // It translates to LLVM IR and compiles; tanh and erf become libm calls.
-// RUN: fourfold-opt %s --fourfold-cpu-pipeline | mlir-translate --mlir-to-llvmir | llc -O0 -o - | FileCheck %s --check-prefix=ASM
+// (Scalar code calls libm; roller's vector code uses polynomial approximations.)
+// RUN: fourfold-opt %s --fourfold-cpu-pipeline="roller=false" | mlir-translate --mlir-to-llvmir | llc -O0 -o - | FileCheck %s --check-prefix=ASM
+// RUN: fourfold-opt %s --fourfold-cpu-pipeline | mlir-translate --mlir-to-llvmir | llc -O0 -o - | FileCheck %s --check-prefix=VASM
+// VASM-LABEL: tanh_erf:
+// VASM-NOT: tanhf
+// VASM-NOT: erff
+// VASM: ret
 // Without out-params, results come back as memref descriptors.
 // RUN: fourfold-opt %s --fourfold-cpu-pipeline="out-params=false" | FileCheck %s --check-prefix=NOOUT
 // RUN: fourfold-opt %s --fourfold-cpu-pipeline="out-params=false" | FileCheck %s --check-prefix=ONLY-LLVM

@@ -18,6 +18,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
@@ -121,6 +122,14 @@ struct RollerLowerPass
     // accumulator then went through its tensor on every reduction step);
     // moving invariant code out first lets the read/write pair be hoisted,
     // leaving a vector iter_arg.
+    // Vectorised tanh / erf would become one libm call per lane: use
+    // upstream's polynomial approximations instead (they stay vectors).
+    {
+      RewritePatternSet patterns(func.getContext());
+      populatePolynomialApproximateTanhPattern(patterns);
+      populatePolynomialApproximateErfPattern(patterns);
+      (void)applyPatternsGreedily(func, std::move(patterns));
+    }
     // Fold what vectorisation left (inside scf.forall the accumulator's
     // read/write pair is only recognised as a subset after folding).
     (void)canonicalize(func);
