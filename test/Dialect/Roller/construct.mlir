@@ -138,7 +138,7 @@ func.func @matmul_transpose_b(%a: tensor<37x29xf32>, %b: tensor<53x29xf32>, %c: 
 // TOPK80-LABEL: func.func @conv_nchw(
 // TOPK80: roller.candidates = [#roller.rtile<shared = [2, 7, 2, 8, 1, 1, 3], register = [1, 1, 1, 1, 1, 1, 1]>, #roller.rtile<shared = [2, 6, 1, 8, 1, 1, 3], register = [1, 1, 1, 1, 1, 1, 1]>, #roller.rtile<shared = [2, 7, 4, 8, 1, 3, 3], register = [1, 1, 1, 2, 1, 1, 1]>]
 // TOPKCPU-LABEL: func.func @conv_nchw(
-// TOPKCPU: roller.candidates = [#roller.rtile<L2 = [1, 1, 6, 7, 3, 3, 3], register = [1, 1, 6, 7, 3, 3, 3]>, #roller.rtile<L2 = [1, 1, 6, 7, 3, 3, 3], register = [1, 1, 3, 7, 3, 3, 3]>, #roller.rtile<L2 = [1, 1, 6, 7, 3, 3, 3], register = [1, 1, 2, 7, 3, 3, 3]>]
+// TOPKCPU: roller.candidates = [#roller.rtile<L2 = [1, 1, 6, 7, 3, 3, 3], register = [1, 1, 6, 7, 1, 1, 3]>, #roller.rtile<L2 = [1, 1, 6, 7, 3, 3, 3], register = [1, 1, 3, 7, 1, 1, 3]>, #roller.rtile<L2 = [1, 1, 6, 7, 3, 3, 3], register = [1, 1, 2, 7, 1, 1, 3]>]
 // SM80-LABEL: func.func @conv_nchw(
 // SM80:      linalg.conv_2d_nchw_fchw
 // SM80-SAME: roller.predicted_us = 0.49008225320535281 : f64, roller.tile = #roller.rtile<shared = [2, 7, 2, 8, 1, 1, 3], register = [1, 1, 1, 1, 1, 1, 1]>
@@ -147,7 +147,7 @@ func.func @matmul_transpose_b(%a: tensor<37x29xf32>, %b: tensor<53x29xf32>, %c: 
 // SM90-SAME: roller.predicted_us = 0.36457893390191898 : f64, roller.tile = #roller.rtile<shared = [2, 7, 2, 8, 1, 1, 3], register = [1, 1, 1, 1, 1, 1, 1]>
 // CPU-LABEL: func.func @conv_nchw(
 // CPU:      linalg.conv_2d_nchw_fchw
-// CPU-SAME: roller.predicted_us = 1.470000e+00 : f64, roller.tile = #roller.rtile<L2 = [1, 1, 6, 7, 3, 3, 3], register = [1, 1, 6, 7, 3, 3, 3]>
+// CPU-SAME: roller.predicted_us = 1.470000e+00 : f64, roller.tile = #roller.rtile<L2 = [1, 1, 6, 7, 3, 3, 3], register = [1, 1, 6, 7, 1, 1, 3]>
 // HOST-LABEL: func.func @conv_nchw(
 // HOST:      linalg.conv_2d_nchw_fchw
 // HOST-SAME: roller.predicted_us = {{[0-9.e+-]+}} : f64, roller.tile = #roller.rtile<{{[^=]+}} = {{\[[0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+\]}}, register = {{\[[0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+\]}}>
@@ -168,7 +168,7 @@ func.func @conv_nchw(%x: tensor<2x3x15x17xf32>, %w: tensor<7x3x3x3xf32>, %c: ten
 // SM90-SAME: roller.predicted_us = 0.50940179104477601 : f64, roller.tile = #roller.rtile<shared = [2, 4, 1, 8, 3, 1, 3], register = [1, 1, 1, 1, 1, 1, 1]>
 // CPU-LABEL: func.func @conv_nhwc(
 // CPU:      linalg.conv_2d_nhwc_hwcf
-// CPU-SAME: roller.predicted_us = 1.080000e+00 : f64, roller.tile = #roller.rtile<L2 = [1, 1, 6, 5, 3, 3, 3], register = [1, 1, 6, 5, 3, 3, 3]>
+// CPU-SAME: roller.predicted_us = 1.080000e+00 : f64, roller.tile = #roller.rtile<L2 = [1, 1, 6, 5, 3, 3, 3], register = [1, 1, 6, 5, 1, 1, 3]>
 // HOST-LABEL: func.func @conv_nhwc(
 // HOST:      linalg.conv_2d_nhwc_hwcf
 // HOST-SAME: roller.predicted_us = {{[0-9.e+-]+}} : f64, roller.tile = #roller.rtile<{{[^=]+}} = {{\[[0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+\]}}, register = {{\[[0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+\]}}>
@@ -189,7 +189,7 @@ func.func @conv_nhwc(%x: tensor<2x13x15x3xf32>, %w: tensor<3x3x3x5xf32>, %c: ten
 // SM90-SAME: roller.predicted_us = 0.76662447761194041 : f64, roller.tile = #roller.rtile<shared = [1, 1, 1, 8, 1, 1], register = [1, 1, 1, 1, 1, 1]>
 // CPU-LABEL: func.func @depthwise(
 // CPU:      linalg.depthwise_conv_2d_nhwc_hwc
-// CPU-SAME: roller.predicted_us = 0.28200000000000003 : f64, roller.tile = #roller.rtile<L2 = [1, 1, 5, 5, 3, 3], register = [1, 1, 5, 5, 3, 3]>
+// CPU-SAME: roller.predicted_us = 0.28200000000000003 : f64, roller.tile = #roller.rtile<L2 = [1, 1, 5, 5, 3, 3], register = [1, 1, 5, 5, 1, 1]>
 // HOST-LABEL: func.func @depthwise(
 // HOST:      linalg.depthwise_conv_2d_nhwc_hwc
 // HOST-SAME: roller.predicted_us = {{[0-9.e+-]+}} : f64, roller.tile = #roller.rtile<{{[^=]+}} = {{\[[0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+\]}}, register = {{\[[0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+\]}}>
@@ -210,7 +210,7 @@ func.func @depthwise(%x: tensor<1x13x11x5xf32>, %w: tensor<3x3x5xf32>, %c: tenso
 // SM90-SAME: roller.predicted_us = 0.30135402985074627 : f64, roller.tile = #roller.rtile<shared = [2, 1, 8, 16, 1, 3], register = [1, 1, 1, 1, 1, 1]>
 // CPU-LABEL: func.func @pool_max(
 // CPU:      linalg.pooling_nhwc_max
-// CPU-SAME: roller.predicted_us = 1.452000e+00 : f64, roller.tile = #roller.rtile<L2 = [1, 1, 8, 24, 3, 3], register = [1, 1, 4, 24, 3, 3]>
+// CPU-SAME: roller.predicted_us = 1.452000e+00 : f64, roller.tile = #roller.rtile<L2 = [1, 1, 8, 24, 3, 3], register = [1, 1, 4, 24, 1, 3]>
 // HOST-LABEL: func.func @pool_max(
 // HOST:      linalg.pooling_nhwc_max
 // HOST-SAME: roller.predicted_us = {{[0-9.e+-]+}} : f64, roller.tile = #roller.rtile<{{[^=]+}} = {{\[[0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+\]}}, register = {{\[[0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+\]}}>
@@ -231,7 +231,7 @@ func.func @pool_max(%x: tensor<2x13x17x19xf32>, %win: tensor<3x3xf32>, %c: tenso
 // SM90-SAME: roller.predicted_us = 7.5048501492537305 : f64, roller.tile = #roller.rtile<shared = [1, 1, 8], register = [1, 1, 1]>
 // CPU-LABEL: func.func @reduce_0_1(
 // CPU:      linalg.reduce
-// CPU-SAME: roller.predicted_us = 8.040000e-01 : f64, roller.tile = #roller.rtile<L2 = [5, 40, 16], register = [5, 8, 16]>
+// CPU-SAME: roller.predicted_us = 0.74399999999999999 : f64, roller.tile = #roller.rtile<L2 = [5, 37, 16], register = [1, 1, 16]>
 // HOST-LABEL: func.func @reduce_0_1(
 // HOST:      linalg.reduce
 // HOST-SAME: roller.predicted_us = {{[0-9.e+-]+}} : f64, roller.tile = #roller.rtile<{{[^=]+}} = {{\[[0-9]+, [0-9]+, [0-9]+\]}}, register = {{\[[0-9]+, [0-9]+, [0-9]+\]}}>
@@ -255,7 +255,7 @@ func.func @reduce_0_1(%x: tensor<5x37x53xf32>, %c: tensor<53xf32>) -> tensor<53x
 // SM90-SAME: roller.predicted_us = 11.337972537313433 : f64, roller.tile = #roller.rtile<shared = [1, 8, 8], register = [1, 1, 1]>
 // CPU-LABEL: func.func @reduce_0_2(
 // CPU:      linalg.reduce
-// CPU-SAME: roller.predicted_us = 8.050000e-01 : f64, roller.tile = #roller.rtile<L2 = [5, 8, 56], register = [5, 8, 8]>
+// CPU-SAME: roller.predicted_us = 8.050000e-01 : f64, roller.tile = #roller.rtile<L2 = [5, 8, 56], register = [1, 8, 8]>
 // HOST-LABEL: func.func @reduce_0_2(
 // HOST:      linalg.reduce
 // HOST-SAME: roller.predicted_us = {{[0-9.e+-]+}} : f64, roller.tile = #roller.rtile<{{[^=]+}} = {{\[[0-9]+, [0-9]+, [0-9]+\]}}, register = {{\[[0-9]+, [0-9]+, [0-9]+\]}}>

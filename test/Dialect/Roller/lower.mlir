@@ -122,8 +122,11 @@ module attributes {roller.target = #roller.target<"testcpu", cpu, units = 4, blo
 
 // -----
 
-// A 2-D convolution cannot be vectorised: its tiles stay scalar linalg ops
-// (static full tiles, dynamic remainders), in the same loop nests.
+// A 2-D convolution tile whose window rows are not unit (here kh = 3 and
+// two output rows) is not a 1-D convolution, which is all the vectoriser
+// handles: its tiles stay scalar linalg ops (static full tiles, dynamic
+// remainders), in the same loop nests. roller-construct keeps kh = kw = 1 in
+// the register tile so that this does not happen to the tiles it chooses.
 // CHECK-LABEL: module {
 // CHECK-LABEL: func.func @conv(
 // SEQ:         scf.for %{{.*}} = %c0 to %c7 step %c4 iter_args(

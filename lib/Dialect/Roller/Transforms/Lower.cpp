@@ -52,6 +52,16 @@ void peelNest(RewriterBase &rewriter, scf::ForOp loop) {
     peelNest(rewriter, nested);
 }
 
+/// Records the linalg ops a rewrite creates.
+struct InsertedOps : public RewriterBase::Listener {
+  SmallVector<Operation *> ops;
+  void notifyOperationInserted(Operation *op, OpBuilder::InsertPoint) override {
+    if (isa<linalg::LinalgOp>(op))
+      ops.push_back(op);
+  }
+  void notifyOperationErased(Operation *op) override { llvm::erase(ops, op); }
+};
+
 /// Runs every canonicalization pattern of the loaded dialects and ops on
 /// `root` (what the canonicalize pass does), to fold the affine.min bounds
 /// peeling leaves into static slice sizes.
@@ -99,10 +109,30 @@ struct RollerLowerPass
       if (op->hasAttr(kVectorizeMarker))
         registerTiles.push_back(op);
     });
+    // A 2-D convolution or pooling tile with unit window rows is a 1-D one,
+    // which the vectoriser knows.
+    RewritePatternSet decomposePatterns(func.getContext());
+    linalg::populateDecomposeConvolutionPatterns(decomposePatterns);
+    FrozenRewritePatternSet decompose(std::move(decomposePatterns));
+    SmallVector<linalg::LinalgOp> toVectorize;
     for (linalg::LinalgOp op : registerTiles) {
       op->removeAttr(kVectorizeMarker);
       if (!op.hasPureTensorSemantics() || op.hasDynamicShape())
         continue; // a remainder tile: stays scalar
+      InsertedOps inserted;
+      bool erased = false;
+      (void)applyOpPatternsGreedily({op.getOperation()}, decompose,
+                                    GreedyRewriteConfig().setListener(&inserted),
+                                    /*changed=*/nullptr, &erased);
+      if (!erased) {
+        toVectorize.push_back(op);
+        continue;
+      }
+      for (Operation *newOp : inserted.ops)
+        if (auto linalgOp = dyn_cast<linalg::LinalgOp>(newOp))
+          toVectorize.push_back(linalgOp);
+    }
+    for (linalg::LinalgOp op : toVectorize) {
       rewriter.setInsertionPoint(op);
       FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
           rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},

@@ -630,6 +630,13 @@ SmallVector<Candidate> mlir::fourfold::roller::constructCPU(const OpInfo &info,
   // load; elsewhere a few vectors along the contiguous loop.
   SmallVector<SmallVector<int64_t>> regTiles;
   auto base = [&] { return SmallVector<int64_t>(n, 1); };
+  SmallVector<bool> contiguousReduction(n, false);
+  int reductions = llvm::count(info.reduction, true);
+  for (const OperandInfo &operand : info.operands)
+    if (!operand.isOutput)
+      if (std::optional<unsigned> loop = innermostLoop(operand))
+        if (info.reduction[*loop])
+          contiguousReduction[*loop] = true;
   if (vectorDim >= 0) {
     int64_t range = info.ranges[vectorDim];
     // A power-of-two number of vector registers per row: LLVM splits an odd
@@ -644,9 +651,15 @@ SmallVector<Candidate> mlir::fourfold::roller::constructCPU(const OpInfo &info,
         reg[vectorDim] = nr;
         if (rowDim >= 0)
           reg[rowDim] = mr;
+        // Unroll the reduction that walks an input's contiguous dimension
+        // (matmul's k, a convolution's channels); window loops (kh, kw)
+        // stay 1 so that a convolution tile is a 1-D convolution the
+        // vectoriser handles.
         for (unsigned d = 0; d < n; ++d)
           if (info.reduction[d])
-            reg[d] = std::min<int64_t>(info.ranges[d], hasReduction ? 8 : 1);
+            reg[d] = contiguousReduction[d] || reductions == 1
+                         ? std::min<int64_t>(info.ranges[d], 8)
+                         : 1;
         regTiles.push_back(reg);
       }
       if (nr >= range)
