@@ -6,9 +6,9 @@ untiled upstream lowering, numpy/OpenBLAS (matmuls) and PyTorch eager, at a fixe
     python bench/roller/run.py --threads 1 --ops 'bert_'   # a subset
     python bench/roller/run.py --smoke            # seconds: tiny operators, for the tests
 
-Each thread count runs in its own process (the BLAS and PyTorch pools are sized before import).
-fourfold's code is single-threaded today; its time is the same at every thread count. Outputs are
-checked against PyTorch (float64) before anything is timed; times are medians.
+Each thread count runs in its own process, with OMP_NUM_THREADS / OPENBLAS_NUM_THREADS /
+MKL_NUM_THREADS and torch.set_num_threads all set to it (fourfold's outer tiles run on OpenMP).
+Outputs are checked against PyTorch (float64) before anything is timed; times are medians.
 """
 
 from __future__ import annotations
@@ -107,11 +107,11 @@ def markdown(result):
     out = [f"# Roller on the CPU: single operators", "",
            f"Machine: {meta['machine']}. Date: {meta['date']}. Command: `{meta['command']}`.",
            f"Versions: {meta['versions']}. Times are medians; GFLOP/s = operator flops / time.",
-           "fourfold: default CPU pipeline (roller construct + lower), one thread. naive: the same "
+           "fourfold: default CPU pipeline (roller construct + lower; outer tiles on OpenMP). naive: the same "
            "pipeline with roller=false (upstream convert-linalg-to-loops). numpy: OpenBLAS sgemm "
            "(matmul-like operators only). PyTorch: eager, float32, oneDNN/MKL.", ""]
     for threads, rows in sorted(result["threads"].items()):
-        out += [f"## Others at {threads} thread(s) (fourfold: 1 thread)", "",
+        out += [f"## {threads} thread(s), every system", "",
                 "| operator | fourfold GFLOP/s | compile s | naive GFLOP/s | numpy GFLOP/s | PyTorch GFLOP/s | fourfold / numpy | fourfold / PyTorch |",
                 "|---|---|---|---|---|---|---|---|"]
         ratios_np, ratios_t = [], []
