@@ -1,0 +1,23 @@
+"""The benchmark harness keeps working: its smoke mode (tiny operators, seconds) runs end to end."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_roller_bench_smoke(tmp_path):
+    pytest.importorskip("torch", reason="the harness compares against PyTorch")
+    out = tmp_path / "smoke.json"
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "roller", "run.py"), "--smoke", "--threads", "1",
+                    "--repeat", "3", "--out", str(out)], check=True, capture_output=True, text=True)
+    result = json.loads(out.read_text())
+    rows = result["threads"]["1"]
+    assert set(rows) == {"matmul_5x7x3", "reduce_3x17", "conv_6x6x2x3_k3"}
+    assert all("error" not in r and r["max_rel_error"] <= 1e-4 for r in rows.values())
+    assert "machine" in result["meta"] and "date" in result["meta"]
+    assert (tmp_path / "smoke.md").read_text().startswith("# Roller on the CPU")
