@@ -255,7 +255,7 @@ func.func @reduce_0_1(%x: tensor<5x37x53xf32>, %c: tensor<53xf32>) -> tensor<53x
 // SM90-SAME: roller.predicted_us = 11.337972537313433 : f64, roller.tile = #roller.rtile<shared = [1, 8, 8], register = [1, 1, 1]>
 // CPU-LABEL: func.func @reduce_0_2(
 // CPU:      linalg.reduce
-// CPU-SAME: roller.predicted_us = 8.050000e-01 : f64, roller.tile = #roller.rtile<L2 = [5, 8, 56], register = [1, 8, 8]>
+// CPU-SAME: roller.predicted_us = 8.050000e-01 : f64, roller.tile = #roller.rtile<L2 = [5, 8, 56], register = [1, 8, 4]>
 // HOST-LABEL: func.func @reduce_0_2(
 // HOST:      linalg.reduce
 // HOST-SAME: roller.predicted_us = {{[0-9.e+-]+}} : f64, roller.tile = #roller.rtile<{{[^=]+}} = {{\[[0-9]+, [0-9]+, [0-9]+\]}}, register = {{\[[0-9]+, [0-9]+, [0-9]+\]}}>
@@ -320,13 +320,13 @@ func.func @reduce_all(%x: tensor<37x53xf32>, %c: tensor<f32>) -> tensor<f32> {
 // SM90-SAME: roller.predicted_us = 0.081958208955223877 : f64, roller.tile = #roller.rtile<shared = [8, 32], register = [1, 1]>
 // CPU-LABEL: func.func @softmax(
 // CPU:      linalg.generic
-// CPU-SAME: roller.predicted_us = 1.650000e-01 : f64, roller.tile = #roller.rtile<L2 = [8, 56], register = [8, 8]>
+// CPU-SAME: roller.predicted_us = 1.650000e-01 : f64, roller.tile = #roller.rtile<L2 = [8, 56], register = [8, 4]>
 // CPU:      linalg.generic
-// CPU-SAME: roller.predicted_us = 3.240000e-01 : f64, roller.tile = #roller.rtile<L2 = [10, 64], register = [5, 32]>
+// CPU-SAME: roller.predicted_us = 3.250000e-01 : f64, roller.tile = #roller.rtile<L2 = [8, 64], register = [8, 32]>
 // CPU:      linalg.generic
-// CPU-SAME: roller.predicted_us = 1.650000e-01 : f64, roller.tile = #roller.rtile<L2 = [8, 56], register = [8, 8]>
+// CPU-SAME: roller.predicted_us = 1.650000e-01 : f64, roller.tile = #roller.rtile<L2 = [8, 56], register = [8, 4]>
 // CPU:      linalg.generic
-// CPU-SAME: roller.predicted_us = 3.240000e-01 : f64, roller.tile = #roller.rtile<L2 = [10, 64], register = [5, 32]>
+// CPU-SAME: roller.predicted_us = 3.250000e-01 : f64, roller.tile = #roller.rtile<L2 = [8, 64], register = [8, 32]>
 // HOST-LABEL: func.func @softmax(
 // HOST:      linalg.generic
 // HOST-SAME: roller.predicted_us = {{[0-9.e+-]+}} : f64, roller.tile = #roller.rtile<{{[^=]+}} = {{\[[0-9]+, [0-9]+\]}}, register = {{\[[0-9]+, [0-9]+\]}}>
@@ -384,7 +384,7 @@ func.func @softmax(%x: tensor<37x53xf32>, %r0: tensor<37xf32>, %e: tensor<37x53x
 // CPU:      linalg.generic
 // CPU-SAME: roller.predicted_us = 4.800000e-01 : f64, roller.tile = #roller.rtile<L2 = [8, 64], register = [8, 32]>
 // CPU:      linalg.generic
-// CPU-SAME: roller.predicted_us = 0.33599999999999997 : f64, roller.tile = #roller.rtile<L2 = [10, 64], register = [5, 32]>
+// CPU-SAME: roller.predicted_us = 0.33999999999999997 : f64, roller.tile = #roller.rtile<L2 = [8, 64], register = [8, 32]>
 // HOST-LABEL: func.func @elementwise_broadcast(
 // HOST:      linalg.generic
 // HOST-SAME: roller.predicted_us = {{[0-9.e+-]+}} : f64, roller.tile = #roller.rtile<{{[^=]+}} = {{\[[0-9]+, [0-9]+\]}}, register = {{\[[0-9]+, [0-9]+\]}}>
