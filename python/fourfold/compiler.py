@@ -191,6 +191,7 @@ class CPUModule:
     _engine: object = field(repr=False, default=None)
     _func: object = field(repr=False, default=None)
     _out_params: bool = True
+    tuning: object = None  # a fourfold.tuning.TuningReport when compiled with top_k
 
     @property
     def stages(self) -> dict[str, str]:
@@ -437,13 +438,16 @@ def _compile_gpu(module, fn, args, results, chip, pipeline, keep_ir, start, sour
 # --------------------------------------------------------------------------- #
 
 def compile(source, target: str = "cpu", *, entry: str | None = None, pipeline: Pipeline | None = None,
-            opt_level: int = 3, keep_ir: bool = True, assemble: bool | None = None):
+            opt_level: int = 3, keep_ir: bool = True, assemble: bool | None = None,
+            top_k: int | None = None, progress=None):
     """Compile `source` (MLIR text or an ir.Module holding linalg on tensors or tosa).
 
     target="cpu": returns a CPUModule; call it with numpy arrays, get numpy arrays back.
     target="sm_80"/"sm_90"/...: returns a GPUArtifact with the PTX of each kernel module, and
     cubins when ptxas is available (assemble=None: when found; True: required; False: never).
-    `pipeline` replaces the default pipeline of the target (see fourfold.pipeline.Pipeline)."""
+    `pipeline` replaces the default pipeline of the target (see fourfold.pipeline.Pipeline).
+    top_k=k (CPU): measure roller's k best rTiles of every operator and keep the fastest
+    (fourfold.tuning); the result's `.tuning` says what was measured."""
     start = time.perf_counter()
     chips = supported_chips()
     if target != "cpu" and target not in chips:
@@ -460,7 +464,19 @@ def compile(source, target: str = "cpu", *, entry: str | None = None, pipeline: 
         results = [_spec(t, f"@{fname} result #{i}") for i, t in enumerate(ftype.results)]
         _prepare_entry(fn)
         if target == "cpu":
-            return _compile_cpu(module, fn, args, results, pipeline, opt_level, keep_ir, start)
+            tuning = None
+            if top_k is not None and top_k > 1:
+                if pipeline is not None:
+                    raise ValueError("top_k tunes the default CPU pipeline; it cannot be combined with pipeline=")
+                from .tuning import tune
+
+                default = Pipeline.cpu()
+                Pipeline([default["frontend"]]).run(module, keep_ir=False)
+                tuning = tune(module, k=top_k, progress=progress)
+                pipeline = default.without("frontend")
+            compiled = _compile_cpu(module, fn, args, results, pipeline, opt_level, keep_ir, start)
+            compiled.tuning = tuning
+            return compiled
         if assemble is None:
             assemble = find_ptxas() is not None
         return _compile_gpu(module, fn, args, results, target, pipeline, keep_ir, start, text, assemble)

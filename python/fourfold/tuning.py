@@ -1,0 +1,129 @@
+"""Roller's top-k mode: compile the k best-ranked rTiles of each operator, measure them, keep the fastest.
+
+roller-construct{top-k=k} ranks candidates with the micro-performance model and leaves them on each
+operator as `roller.candidates`. Here each operator is cut out into a function of its own, compiled
+once per candidate (with that candidate as its `roller.tile`) and timed on random inputs on this CPU;
+the fastest becomes the operator's `roller.tile`, and the rest of the pipeline lowers it as usual
+(roller-construct keeps a tile that is already there).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import ir
+from .dialects import func as func_d
+from .pipeline import Pipeline
+
+
+@dataclass
+class OperatorChoice:
+    """What top-k measured for one operator."""
+
+    op: str
+    location: str
+    candidates: list[str]
+    predicted_us: list[float]
+    measured_us: list[float]
+    chosen: int
+
+    @property
+    def model_pick_was_best(self) -> bool:
+        return self.chosen == 0
+
+
+@dataclass
+class TuningReport:
+    k: int
+    target: str
+    operators: list[OperatorChoice] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _walk(op):
+    for region in op.regions:
+        for block in region.blocks:
+            for inner in block.operations:
+                yield inner.operation
+                yield from _walk(inner.operation)
+
+
+def _standalone(op, target_attr) -> str:
+    """A module whose one function runs `op` on its operands as arguments."""
+    with op.context, ir.Location.unknown():
+        module = ir.Module.create()
+        if target_attr is not None:
+            module.operation.attributes["roller.target"] = target_attr
+        ftype = ir.FunctionType.get([v.type for v in op.operands], [r.type for r in op.results])
+        with ir.InsertionPoint(module.body):
+            fn = func_d.FuncOp("kernel", ftype)
+            block = fn.add_entry_block()
+            with ir.InsertionPoint(block):
+                clone = op.clone()
+                for i, arg in enumerate(block.arguments):
+                    clone.operands[i] = arg
+                func_d.ReturnOp(list(clone.results))
+        return str(module)
+
+
+def _random_inputs(specs, rng):
+    inputs = []
+    for spec in specs:
+        if spec.kind == "scalar":
+            inputs.append(spec.dtype.type(rng.standard_normal()))
+        elif spec.dtype.kind == "f":
+            inputs.append(rng.standard_normal(spec.shape).astype(spec.dtype))
+        else:
+            inputs.append(rng.integers(-8, 8, spec.shape).astype(spec.dtype))
+    return inputs
+
+
+def _time(fn, inputs, repeat):
+    fn(*inputs)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn(*inputs)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def tune(module: ir.Module, k: int = 5, target: str = "host", repeat: int = 5,
+         progress=None) -> TuningReport:
+    """Choose each operator's rTile among roller's k best by measurement; `module` (linalg on tensors,
+    after the frontend) gets the chosen `roller.tile`s and the target. `progress(done, total)` is
+    called after each operator."""
+    from .compiler import compile as compile_
+
+    start = time.perf_counter()
+    report = TuningReport(k=k, target=target)
+    Pipeline([("construct", f"roller-construct{{target={target} top-k={k}}}")]).run(module, keep_ir=False)
+    target_attr = module.operation.attributes["roller.target"]
+    ops = [op for op in _walk(module.operation) if "roller.candidates" in op.attributes]
+    rng = np.random.default_rng(0)
+    for done, op in enumerate(ops):
+        candidates = list(ir.ArrayAttr(op.attributes["roller.candidates"]))
+        measured = []
+        inputs = None
+        for cand in candidates:
+            op.attributes["roller.tile"] = cand
+            fn = compile_(_standalone(op, target_attr), pipeline=Pipeline.cpu(target=target))
+            inputs = inputs if inputs is not None else _random_inputs(fn.args, rng)
+            measured.append(_time(fn, inputs, repeat) * 1e6)
+        best = int(np.argmin(measured))
+        op.attributes["roller.tile"] = candidates[best]
+        predicted = [float("nan")] * len(candidates)
+        if "roller.predicted_us" in op.attributes:
+            predicted[0] = ir.FloatAttr(op.attributes["roller.predicted_us"]).value
+        del op.attributes["roller.candidates"]
+        report.operators.append(OperatorChoice(
+            op=op.name, location=str(op.location), candidates=[str(c) for c in candidates],
+            predicted_us=predicted, measured_us=measured, chosen=best))
+        if progress:
+            progress(done + 1, len(ops))
+    report.seconds = time.perf_counter() - start
+    return report
