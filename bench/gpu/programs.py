@@ -6,35 +6,9 @@ The references use numpy only, so this file loads both here and on the GPU machi
 
 import numpy as np
 
-MAP2 = "affine_map<(d0, d1) -> (d0, d1)>"
 
 
-MBR = f"""
-func.func @mbr(%a: tensor<37x29xf32>, %b: tensor<29x53xf32>, %bias: tensor<53xf32>) -> tensor<37x53xf32> {{
-  %z = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<37x53xf32>
-  %c = linalg.fill ins(%z : f32) outs(%e : tensor<37x53xf32>) -> tensor<37x53xf32>
-  %r = linalg.matmul ins(%a, %b : tensor<37x29xf32>, tensor<29x53xf32>) outs(%c : tensor<37x53xf32>) -> tensor<37x53xf32>
-  %o = linalg.generic {{indexing_maps = [{MAP2}, affine_map<(d0, d1) -> (d1)>, {MAP2}],
-                       iterator_types = ["parallel", "parallel"]}}
-      ins(%r, %bias : tensor<37x53xf32>, tensor<53xf32>) outs(%e : tensor<37x53xf32>) {{
-  ^bb0(%x: f32, %y: f32, %out: f32):
-    %s = arith.addf %x, %y : f32
-    %m = arith.maximumf %s, %z : f32
-    linalg.yield %m : f32
-  }} -> tensor<37x53xf32>
-  return %o : tensor<37x53xf32>
-}}"""
 
-CONV = """
-func.func @conv(%x: tensor<2x9x11x3xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<2x4x5x4xf32> {
-  %z = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<2x4x5x4xf32>
-  %c = linalg.fill ins(%z : f32) outs(%e : tensor<2x4x5x4xf32>) -> tensor<2x4x5x4xf32>
-  %r = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
-       ins(%x, %w : tensor<2x9x11x3xf32>, tensor<4x3x3x3xf32>) outs(%c : tensor<2x4x5x4xf32>) -> tensor<2x4x5x4xf32>
-  return %r : tensor<2x4x5x4xf32>
-}"""
 
 CHAIN = """
 #id = affine_map<(d0, d1) -> (d0, d1)>
@@ -81,13 +55,13 @@ def _mlp_ref(x, w1, b1, w2, b2):
 def programs(mlp_source=None):
     """name -> (MLIR, reference). Builds the MLIR with fourfold (on the machine that compiles); the
     GPU machine only needs REFERENCES."""
-    from fourfold.examples.programs import matmul as matmul_src
+    from fourfold.examples.programs import conv2d, matmul as matmul_src, matmul_bias_relu
 
     progs = {
         "matmul_37x53x29": matmul_src(37, 53, 29),
         "matmul_1024": matmul_src(1024, 1024, 1024),
-        "matmul_bias_relu": MBR,
-        "conv2d_strided": CONV,
+        "matmul_bias_relu": matmul_bias_relu(37, 53, 29),
+        "conv2d_strided": conv2d("conv_2d_nhwc_fhwc", (2, 9, 11, 3), (4, 3, 3, 3), stride=2),
         "tanh_erf_exp_chain": CHAIN,
     }
     if mlp_source is not None:

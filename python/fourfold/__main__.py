@@ -36,18 +36,10 @@ def median_time(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
-def _walk(op):
-    for region in op.regions:
-        for block in region.blocks:
-            for inner in block.operations:
-                yield inner.operation
-                yield from _walk(inner.operation)
-
-
 def demo(args) -> int:
     import fourfold
     from fourfold import examples, ir
-    from fourfold.pipeline import Pipeline
+    from fourfold.pipeline import Pipeline, walk_operations
     from fourfold.compiler import find_ptxas
 
     make_inputs, reference = examples.EXAMPLES[args.example]
@@ -60,7 +52,7 @@ def demo(args) -> int:
     # What roller decides, before it lowers: one rTile per operator.
     decided = Pipeline([("roller-construct", "roller-construct{target=host}")]).run(src).module
     print("roller: rTiles for this machine (levels outermost first; predicted time from the model)")
-    for op in _walk(decided.operation):
+    for op in walk_operations(decided.operation):
         if "roller.tile" in op.attributes:
             tile = op.attributes["roller.tile"]
             us = ir.FloatAttr(op.attributes["roller.predicted_us"]).value

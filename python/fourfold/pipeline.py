@@ -159,6 +159,15 @@ class Pipeline:
         return result
 
 
+def walk_operations(op):
+    """Every operation nested in `op` (not `op` itself), in pre-order."""
+    for region in op.regions:
+        for block in region.blocks:
+            for inner in block.operations:
+                yield inner.operation
+                yield from walk_operations(inner.operation)
+
+
 def parse(text: str, *, context: ir.Context | None = None, name: str = "<input>") -> ir.Module:
     """Parse and verify MLIR text; raise CompileError with located diagnostics if it is malformed."""
     ctx = context or ir.Context()

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import ir
 from .dialects import func as func_d
-from .pipeline import Pipeline
+from .pipeline import Pipeline, walk_operations
 
 
 @dataclass
@@ -42,14 +42,6 @@ class TuningReport:
     target: str
     operators: list[OperatorChoice] = field(default_factory=list)
     seconds: float = 0.0
-
-
-def _walk(op):
-    for region in op.regions:
-        for block in region.blocks:
-            for inner in block.operations:
-                yield inner.operation
-                yield from _walk(inner.operation)
 
 
 def _standalone(op, target_attr) -> str:
@@ -103,7 +95,7 @@ def tune(module: ir.Module, k: int = 5, target: str = "host", repeat: int = 5,
     report = TuningReport(k=k, target=target)
     Pipeline([("construct", f"roller-construct{{target={target} top-k={k}}}")]).run(module, keep_ir=False)
     target_attr = module.operation.attributes["roller.target"]
-    ops = [op for op in _walk(module.operation) if "roller.candidates" in op.attributes]
+    ops = [op for op in walk_operations(module.operation) if "roller.candidates" in op.attributes]
     rng = np.random.default_rng(0)
     for done, op in enumerate(ops):
         candidates = list(ir.ArrayAttr(op.attributes["roller.candidates"]))

@@ -6,7 +6,6 @@ import pytest
 import fourfold
 from fourfold.examples import programs
 
-MAP2 = "affine_map<(d0, d1) -> (d0, d1)>"
 
 
 def matmul_src(m, n, k, dtype="f32"):
@@ -27,22 +26,7 @@ def test_matmul_f64(rng):
     np.testing.assert_allclose(fn(a, b), a @ b, rtol=1e-12)
 
 
-MATMUL_BIAS_RELU = f"""
-func.func @mbr(%a: tensor<37x29xf32>, %b: tensor<29x53xf32>, %bias: tensor<53xf32>) -> tensor<37x53xf32> {{
-  %z = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<37x53xf32>
-  %c = linalg.fill ins(%z : f32) outs(%e : tensor<37x53xf32>) -> tensor<37x53xf32>
-  %r = linalg.matmul ins(%a, %b : tensor<37x29xf32>, tensor<29x53xf32>) outs(%c : tensor<37x53xf32>) -> tensor<37x53xf32>
-  %o = linalg.generic {{indexing_maps = [{MAP2}, affine_map<(d0, d1) -> (d1)>, {MAP2}],
-                       iterator_types = ["parallel", "parallel"]}}
-      ins(%r, %bias : tensor<37x53xf32>, tensor<53xf32>) outs(%e : tensor<37x53xf32>) {{
-  ^bb0(%x: f32, %y: f32, %out: f32):
-    %s = arith.addf %x, %y : f32
-    %m = arith.maximumf %s, %z : f32
-    linalg.yield %m : f32
-  }} -> tensor<37x53xf32>
-  return %o : tensor<37x53xf32>
-}}"""
+MATMUL_BIAS_RELU = programs.matmul_bias_relu(37, 53, 29)
 
 
 def test_matmul_bias_relu(rng):
@@ -111,15 +95,7 @@ def test_broadcast_elementwise_chain(rng):
     np.testing.assert_allclose(fn(x, w, v), ref, rtol=1e-5, atol=1e-6)
 
 
-CONV = """
-func.func @conv(%x: tensor<2x9x11x3xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<2x4x5x4xf32> {
-  %z = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<2x4x5x4xf32>
-  %c = linalg.fill ins(%z : f32) outs(%e : tensor<2x4x5x4xf32>) -> tensor<2x4x5x4xf32>
-  %r = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
-       ins(%x, %w : tensor<2x9x11x3xf32>, tensor<4x3x3x3xf32>) outs(%c : tensor<2x4x5x4xf32>) -> tensor<2x4x5x4xf32>
-  return %r : tensor<2x4x5x4xf32>
-}"""
+CONV = programs.conv2d("conv_2d_nhwc_fhwc", (2, 9, 11, 3), (4, 3, 3, 3), stride=2)
 
 
 def conv_nhwc_fhwc(x, w, stride):

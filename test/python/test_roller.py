@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import fourfold
+from fourfold.examples import programs
 
 ID2 = "affine_map<(d0, d1) -> (d0, d1)>"
 
@@ -202,15 +203,7 @@ func.func @conv(%x: tensor<2x3x11x13xf32>, %w: tensor<7x3x3x3xf32>) -> tensor<2x
 
 def test_conv_nchw_explicitly_padded_input(rng):
     # The caller pads: stride 2, dilation 2 straight on the input.
-    src = """
-func.func @conv(%x: tensor<1x4x17x19xf32>, %w: tensor<6x4x3x3xf32>) -> tensor<1x6x7x8xf32> {
-  %z = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<1x6x7x8xf32>
-  %c = linalg.fill ins(%z : f32) outs(%e : tensor<1x6x7x8xf32>) -> tensor<1x6x7x8xf32>
-  %r = linalg.conv_2d_nchw_fchw {dilations = dense<2> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
-       ins(%x, %w : tensor<1x4x17x19xf32>, tensor<6x4x3x3xf32>) outs(%c : tensor<1x6x7x8xf32>) -> tensor<1x6x7x8xf32>
-  return %r : tensor<1x6x7x8xf32>
-}"""
+    src = programs.conv2d("conv_2d_nchw_fchw", (1, 4, 17, 19), (6, 4, 3, 3), stride=2, dilation=2)
     x, w = rand(rng, 1, 4, 17, 19), rand(rng, 6, 4, 3, 3)
     ref = conv_nhwc_hwcf_ref(x.transpose(0, 2, 3, 1), w.transpose(2, 3, 1, 0), 2, 2)
     both(src, (x, w), ref.transpose(0, 3, 1, 2))

@@ -104,3 +104,55 @@ func.func @{name}(%x: tensor<{rows}x{cols}xf32>) -> tensor<{rows}x{cols}xf32> {{
   }} -> tensor<{rows}x{cols}xf32>
   return %r : tensor<{rows}x{cols}xf32>
 }}"""
+
+
+_CONV_LAYOUTS = {
+    # op: (input dims, filter dims, output dims), named by letter
+    "conv_2d_nhwc_hwcf": ("nhwc", "hwcf", "nhwf"),
+    "conv_2d_nhwc_fhwc": ("nhwc", "fhwc", "nhwf"),
+    "conv_2d_nchw_fchw": ("nchw", "fchw", "nfhw"),
+}
+
+
+def conv2d(op: str, x_shape, w_shape, stride: int = 1, dilation: int = 1, name: str = "conv") -> str:
+    """A zero-initialised linalg 2-D convolution `op` (one of _CONV_LAYOUTS) on an already padded
+    input; the output shape follows from the layouts, stride and dilation."""
+    xl, wl, ol = _CONV_LAYOUTS[op]
+    x = dict(zip(xl, x_shape))
+    w = dict(zip(wl, w_shape))
+    kh, kw = w["h"], w["w"]
+    dims = {"n": x["n"], "f": w["f"],
+            "h": (x["h"] - dilation * (kh - 1) - 1) // stride + 1,
+            "w": (x["w"] - dilation * (kw - 1) - 1) // stride + 1}
+    t = lambda shape: "tensor<" + "x".join(map(str, shape)) + "xf32>"
+    tx, tw, to = t(x_shape), t(w_shape), t([dims[c] for c in ol])
+    return f"""
+func.func @{name}(%x: {tx}, %w: {tw}) -> {to} {{
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : {to}
+  %c = linalg.fill ins(%z : f32) outs(%e : {to}) -> {to}
+  %r = linalg.{op} {{dilations = dense<{dilation}> : tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>}}
+       ins(%x, %w : {tx}, {tw}) outs(%c : {to}) -> {to}
+  return %r : {to}
+}}"""
+
+
+def matmul_bias_relu(m: int, n: int, k: int, name: str = "mbr") -> str:
+    """relu(A @ B + bias), the epilogue as one linalg.generic."""
+    return f"""
+func.func @{name}(%a: tensor<{m}x{k}xf32>, %b: tensor<{k}x{n}xf32>, %bias: tensor<{n}xf32>) -> tensor<{m}x{n}xf32> {{
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<{m}x{n}xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>) outs(%c : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  %o = linalg.generic {{indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>,
+                                         affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]}}
+      ins(%r, %bias : tensor<{m}x{n}xf32>, tensor<{n}xf32>) outs(%e : tensor<{m}x{n}xf32>) {{
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %s = arith.addf %x, %y : f32
+    %v = arith.maximumf %s, %z : f32
+    linalg.yield %v : f32
+  }} -> tensor<{m}x{n}xf32>
+  return %o : tensor<{m}x{n}xf32>
+}}"""
