@@ -280,7 +280,11 @@ def _compile_cpu(module, fn, args, results, pipeline, opt_level, keep_ir, start)
     try:
         engine = ExecutionEngine(compilation.module, opt_level=opt_level, shared_libs=_runner_libs())
     except Exception as e:  # the engine reports LLVM errors as RuntimeError
-        raise CompileError(f"LLVM could not compile @{name}: {e}", stage="jit") from None
+        hint = ""
+        if not any(lib.endswith("libomp.so") for lib in _runner_libs()):
+            hint = (" (no libomp.so next to LLVM: install libomp-22-dev, or compile with "
+                    "pipeline=Pipeline.cpu(parallel=False))")
+        raise CompileError(f"LLVM could not compile @{name}: {e}{hint}", stage="jit") from None
     address = engine.raw_lookup("_mlir_ciface_" + name)
     if not address:
         raise CompileError(f"@{name} has no C interface after lowering", stage="jit")
