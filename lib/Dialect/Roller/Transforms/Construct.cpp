@@ -50,9 +50,12 @@ struct RollerConstructPass
       target = *resolved;
     }
     module->setAttr(RollerDialect::kTargetAttrName, target);
-    bool gpu = target.getKind() == TargetKind::gpu;
+    TargetAttr moduleTarget = target;
 
     module.walk([&](Operation *op) {
+      // A function may carry its own target (unless the option forces one).
+      TargetAttr target = this->target.hasValue() ? moduleTarget : getAttachedTarget(op);
+      bool gpu = target.getKind() == TargetKind::gpu;
       auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
       if (!linalgOp) {
         if (explain && isa<TilingInterface>(op))

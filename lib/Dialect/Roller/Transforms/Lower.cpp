@@ -80,13 +80,20 @@ struct RollerLowerPass
   using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    TargetAttr target = getAttachedTarget(module);
-    if (target && target.getKind() == TargetKind::gpu)
-      return; // the GPU materialisation is a separate lowering
-    for (auto func : module.getOps<FunctionOpInterface>())
+    bool keptGPU = false;
+    for (auto func : module.getOps<FunctionOpInterface>()) {
+      // The function's own target, else the module's.
+      TargetAttr target = getAttachedTarget(func);
+      if (target && target.getKind() == TargetKind::gpu) {
+        keptGPU = true; // the GPU materialisation is a separate lowering
+        continue;
+      }
       if (failed(lowerFunction(func)))
         return signalPassFailure();
-    module->removeAttr(RollerDialect::kTargetAttrName);
+      func->removeAttr(RollerDialect::kTargetAttrName);
+    }
+    if (!keptGPU)
+      module->removeAttr(RollerDialect::kTargetAttrName);
   }
 
   LogicalResult lowerFunction(FunctionOpInterface func) {
