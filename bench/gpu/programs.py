@@ -60,6 +60,8 @@ def programs(mlp_source=None):
     progs = {
         "matmul_37x53x29": matmul_src(37, 53, 29),
         "matmul_1024": matmul_src(1024, 1024, 1024),
+        "matmul_4096": matmul_src(4096, 4096, 4096),
+        "matmul_128x3072x768": matmul_src(128, 3072, 768),
         "matmul_bias_relu": matmul_bias_relu(37, 53, 29),
         "conv2d_strided": conv2d("conv_2d_nhwc_fhwc", (2, 9, 11, 3), (4, 3, 3, 3), stride=2),
         "tanh_erf_exp_chain": CHAIN,
@@ -72,6 +74,8 @@ def programs(mlp_source=None):
 REFERENCES = {
     "matmul_37x53x29": lambda a, b: a.astype(np.float64) @ b,
     "matmul_1024": lambda a, b: a.astype(np.float64) @ b,
+    "matmul_4096": lambda a, b: a.astype(np.float64) @ b,
+    "matmul_128x3072x768": lambda a, b: a.astype(np.float64) @ b,
     "matmul_bias_relu": lambda a, b, c: np.maximum(a.astype(np.float64) @ b + c, 0),
     "conv2d_strided": conv_nhwc_fhwc,
     "tanh_erf_exp_chain": lambda x, w: np.exp(_erf(np.tanh(x.astype(np.float64) * w))),

@@ -11,7 +11,7 @@ def main(path):
     lines = [f"# GPU check: {meta['machine']}", "",
              f"Date {meta['date']}; torch {meta['torch']}; TF32 off; median of {meta['repeat']} runs "
              "(CUDA events, inputs on the device).", f"Command: `{meta['command']}`", "",
-             "| program | correct (max rel. error vs numpy fp64) | launches | fourfold us | PyTorch us | fourfold / PyTorch |",
+             "| program | correct (max rel. error vs numpy fp64) | launches | fourfold us | PyTorch us | time fourfold / PyTorch (above 1: slower) |",
              "|---|---|---|---|---|---|"]
     for name, r in sorted(rows.items()):
         if "error" in r:

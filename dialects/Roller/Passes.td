@@ -53,6 +53,11 @@ def RollerLower : Pass<"roller-lower", "ModuleOp"> {
     Option<"parallel", "parallel", "bool", /*default=*/"true",
            "Run the outermost level's tiles over the cores (scf.forall; the CPU "
            "pipeline turns it into an OpenMP parallel loop)">,
+    Option<"gpu", "gpu", "bool", /*default=*/"false",
+           "Also lower operators under GPU targets: block tiles and thread "
+           "tiles as nested scf.forall (mapped to blocks and threads by the GPU "
+           "pipeline), the reduction step as a loop, each thread's tile "
+           "vectorised with its accumulator in registers (experimental)">,
   ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",

@@ -113,8 +113,12 @@ mlir::fourfold::getGPUStages(const GPUPipelineOptions &options,
   attach += "}";
   toBinary += "}";
 
-  SmallVector<Stage> stages = {
-      frontendStage(), bufferizeStage(/*outParams=*/false),
+  SmallVector<Stage> stages = {frontendStage()};
+  if (options.roller)
+    stages.push_back({"roller", "roller-construct{target=" + chip +
+                                    "},roller-lower{gpu=true},canonicalize,cse"});
+  stages.append(SmallVector<Stage>{
+      bufferizeStage(/*outParams=*/false),
       // Parallel loops become blocks of 16x16 threads. Tiles have fixed
       // bounds with an in-bounds check inside: convert-parallel-loops-to-gpu
       // cannot read the affine.min bounds of odd sizes, and canonicalizing
@@ -123,12 +127,23 @@ mlir::fourfold::getGPUStages(const GPUPipelineOptions &options,
       {"gpu-map", "func.func(convert-linalg-to-parallel-loops,"
                   "scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16 "
                   "no-min-max-bounds=true},"
+                  // roller's block / thread foralls join here: the
+                  // outer scf.parallel becomes blocks, the nested one
+                  // threads.
+                  "scf-forall-to-parallel,"
                   "gpu-map-parallel-loops,convert-parallel-loops-to-gpu),"
-                  "gpu-kernel-outlining,lower-affine,convert-scf-to-cf,"
+                  // Constants (vector ones too) move into the kernels
+                  // rather than travel as kernel arguments.
+                  "gpu-launch-sink-index-computations,gpu-kernel-outlining,lower-affine,convert-scf-to-cf,"
                   "canonicalize"},
-      {"nvvm", attach + ",gpu.module(convert-gpu-to-nvvm{index-bitwidth=64},"
+      // Vector code (roller's per-thread tiles) unrolls to scalar FMAs.
+      {"nvvm", attach + ",gpu.module(expand-strided-metadata,lower-affine,"
+                        "convert-vector-to-scf{full-unroll=true},"
+                        "convert-scf-to-cf,"
+                        "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"
+                        "convert-gpu-to-nvvm{index-bitwidth=64},"
                         "canonicalize,cse,reconcile-unrealized-casts)"},
-      {"binary", toBinary}};
+      {"binary", toBinary}});
   if (options.lowerHost)
     stages.push_back(
         {"host", "expand-strided-metadata,lower-affine,finalize-memref-to-llvm,"

@@ -54,6 +54,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc("CUDA toolkit root; its libdevice is linked so that math "
                      "functions (__nv_*) resolve"),
       llvm::cl::init("")};
+  Option<bool> roller{*this, "roller",
+                      llvm::cl::desc("Tile with roller's GPU rTiles: blocks x "
+                                     "threads, per-thread register tiles "
+                                     "(no shared-memory staging yet)"),
+                      llvm::cl::init(true)};
   Option<bool> lowerHost{*this, "lower-host",
                          llvm::cl::desc("Also lower the host code to the LLVM "
                                         "dialect (calls to mgpu* runtime "

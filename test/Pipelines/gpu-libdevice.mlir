@@ -1,14 +1,15 @@
 // REQUIRES: ptxas, cuda-toolkit
+// (roller=false: roller's kernels use a polynomial tanh and need no libdevice.)
 // math.tanh on the GPU becomes a call to libdevice's __nv_tanhf. With
 // toolkit=..., the pipeline links the toolkit's libdevice so the call is
 // resolved (inlined) and ptxas accepts the PTX; without it ptxas would stop
 // at the unresolved extern function.
-// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_90 toolkit=%cuda_toolkit" | FileCheck %s --check-prefix=IR
-// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_90 toolkit=%cuda_toolkit" | %python %S/extract_ptx.py > %t.ptx
+// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_90 toolkit=%cuda_toolkit roller=false" | FileCheck %s --check-prefix=IR
+// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_90 toolkit=%cuda_toolkit roller=false" | %python %S/extract_ptx.py > %t.ptx
 // RUN: FileCheck %s --check-prefix=PTX < %t.ptx
 // RUN: ptxas -arch=sm_90 %t.ptx -o %t.cubin
 // Without the toolkit the call stays unresolved.
-// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_90" | %python %S/extract_ptx.py > %t.unlinked.ptx
+// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_90 roller=false" | %python %S/extract_ptx.py > %t.unlinked.ptx
 // RUN: FileCheck %s --check-prefix=UNLINKED < %t.unlinked.ptx
 // RUN: not ptxas -arch=sm_90 %t.unlinked.ptx -o %t.unlinked.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS-ERR
 

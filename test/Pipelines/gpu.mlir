@@ -1,19 +1,26 @@
 // The GPU pipeline outlines kernels and embeds their PTX in gpu.binary ops;
 // the host function keeps gpu.launch_func. No CUDA toolkit is needed here.
-// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_80" | FileCheck %s --check-prefixes=CHECK,SM80
-// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_90" | FileCheck %s --check-prefixes=CHECK,SM90
+// These checks are upstream's 16x16 mapping (roller=false); with roller (the
+// default) the matmul runs in roller's blocks x threads with register tiles.
+// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_80 roller=false" | FileCheck %s --check-prefixes=CHECK,SM80
+// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_90" | FileCheck %s --check-prefix=ROLLER
+// ROLLER-LABEL: func.func @matmul(
+// ROLLER: gpu.launch_func @matmul_kernel::@matmul_kernel
+// ROLLER: gpu.launch_func @matmul_kernel_0::@matmul_kernel blocks in ({{.*}}) threads in ({{.*}}) args(
+// ROLLER: gpu.binary @matmul_kernel_0 [#gpu.object<#nvvm.target<O = 3, chip = "sm_90">{{.*}}fma.rn.f32
+// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_90 roller=false" | FileCheck %s --check-prefixes=CHECK,SM90
 // sm_90 is the default chip.
-// RUN: fourfold-opt %s --fourfold-gpu-pipeline | FileCheck %s --check-prefixes=CHECK,SM90
+// RUN: fourfold-opt %s --fourfold-gpu-pipeline="roller=false" | FileCheck %s --check-prefixes=CHECK,SM90
 // The other chips and optimisation levels reach the target attribute.
-// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_86 O=0" | FileCheck %s --check-prefix=SM86-O0
-// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_89 O=2" | FileCheck %s --check-prefix=SM89-O2
+// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_86 O=0 roller=false" | FileCheck %s --check-prefix=SM86-O0
+// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_89 O=2 roller=false" | FileCheck %s --check-prefix=SM89-O2
 // lower-host=true also lowers the host side to the LLVM dialect, which
 // translates to LLVM IR that loads the module and launches through mgpu*.
-// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_80 lower-host=true" | FileCheck %s --check-prefix=HOST
-// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_80 lower-host=true" | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVMIR
+// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_80 lower-host=true roller=false" | FileCheck %s --check-prefix=HOST
+// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_80 lower-host=true roller=false" | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVMIR
 
 // Every kernel was outlined and every gpu.module became a gpu.binary.
-// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_80" | FileCheck %s --check-prefix=OUTLINED
+// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_80 roller=false" | FileCheck %s --check-prefix=OUTLINED
 // OUTLINED-NOT: gpu.module
 // OUTLINED-NOT: gpu.func
 // OUTLINED-NOT: gpu.launch blocks
@@ -60,14 +67,14 @@ func.func @add(%a: tensor<37x53xf32>, %b: tensor<37x53xf32>) -> tensor<37x53xf32
 }
 
 // fill and matmul are two kernels, launched in order on the same buffer;
-// the reduction loop (29) stays inside the matmul kernel.
+// the reduction loop (29, a constant sunk into the kernel) stays inside the
+// matmul kernel.
 // CHECK-LABEL: func.func @matmul(
-// CHECK: %[[C29:.*]] = arith.constant 29 : index
 // CHECK: %[[OUT:.*]] = memref.alloc()
 // CHECK: gpu.launch_func @matmul_kernel::@matmul_kernel
 // CHECK-SAME: %[[OUT]] : memref<37x53xf32>)
 // CHECK-NEXT: gpu.launch_func @matmul_kernel_0::@matmul_kernel
-// CHECK-SAME: %[[OUT]] : memref<37x53xf32>, %[[C29]] : index)
+// CHECK-SAME: %[[OUT]] : memref<37x53xf32>)
 // CHECK-NEXT: return %[[OUT]]
 // SM80: gpu.binary @matmul_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_80">{{.*}}.target sm_80\0A
 // SM80: gpu.binary @matmul_kernel_0 [#gpu.object<#nvvm.target<O = 3, chip = "sm_80">{{.*}}.target sm_80\0A

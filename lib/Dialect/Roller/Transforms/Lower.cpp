@@ -84,11 +84,12 @@ struct RollerLowerPass
     for (auto func : module.getOps<FunctionOpInterface>()) {
       // The function's own target, else the module's.
       TargetAttr target = getAttachedTarget(func);
-      if (target && target.getKind() == TargetKind::gpu) {
-        keptGPU = true; // the GPU materialisation is a separate lowering
+      bool onGPU = target && target.getKind() == TargetKind::gpu;
+      if (onGPU && !gpu) {
+        keptGPU = true; // left for the GPU lowering
         continue;
       }
-      if (failed(lowerFunction(func)))
+      if (failed(lowerFunction(func, onGPU)))
         return signalPassFailure();
       func->removeAttr(RollerDialect::kTargetAttrName);
     }
@@ -96,7 +97,7 @@ struct RollerLowerPass
       module->removeAttr(RollerDialect::kTargetAttrName);
   }
 
-  LogicalResult lowerFunction(FunctionOpInterface func) {
+  LogicalResult lowerFunction(FunctionOpInterface func, bool onGPU) {
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) {
       if (op->hasAttr(RollerDialect::kTileAttrName) && op.hasPureTensorSemantics())
@@ -106,7 +107,7 @@ struct RollerLowerPass
       return success();
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : ops)
-      if (failed(tileOp(rewriter, op)))
+      if (failed(onGPU ? tileOpGPU(rewriter, op) : tileOp(rewriter, op)))
         return failure();
     // Fold the peeled bounds, then vectorise the full register tiles.
     if (failed(canonicalize(func)))
@@ -177,6 +178,63 @@ struct RollerLowerPass
       hoistLoopInvariantSubsets(rewriter, loop);
     }
     (void)canonicalize(func);
+    return success();
+  }
+
+  /// GPU: the block tile's parallel loops as an scf.forall (blocks), the
+  /// thread tile's as a nested scf.forall (threads: block / thread tile of
+  /// them), then the block tile's reduction step as an scf.for; each
+  /// thread's tile is what gets vectorised.
+  LogicalResult tileOpGPU(RewriterBase &rewriter, linalg::LinalgOp op) {
+    auto tile = op->getAttrOfType<RTileAttr>(RollerDialect::kTileAttrName);
+    if (tile.getTiles().size() != 2)
+      return op->emitError("roller-lower: a GPU rTile has a block and a thread level, got ")
+             << tile;
+    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+    auto isParallel = [&](unsigned d) {
+      return iterators[d] == utils::IteratorType::parallel;
+    };
+    ArrayRef<int64_t> block = tile.getTiles()[0].asArrayRef();
+    ArrayRef<int64_t> thread = tile.getTiles()[1].asArrayRef();
+    Operation *current = op;
+    SmallVector<LoopLikeOpInterface> loops;
+    auto tileLevel = [&](ArrayRef<int64_t> sizes, bool parallelLoops,
+                         scf::SCFTilingOptions::LoopType loopType) -> LogicalResult {
+      auto tileable = cast<TilingInterface>(current);
+      SmallVector<OpFoldResult> tileSizes;
+      bool any = false;
+      for (auto [d, size] : llvm::enumerate(sizes)) {
+        bool tiled = isParallel(d) == parallelLoops;
+        tileSizes.push_back(rewriter.getIndexAttr(tiled ? size : 0));
+        any |= tiled;
+      }
+      if (!any)
+        return success();
+      scf::SCFTilingOptions options;
+      options.setTileSizes(tileSizes);
+      options.setLoopType(loopType);
+      rewriter.setInsertionPoint(current);
+      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(current), options);
+      if (failed(tiled))
+        return current->emitError("roller-lower: could not tile with ") << sizes;
+      rewriter.replaceOp(current, tiled->replacements);
+      current = tiled->tiledOps.front();
+      loops = tiled->loops;
+      return success();
+    };
+    using LoopType = scf::SCFTilingOptions::LoopType;
+    if (failed(tileLevel(block, /*parallelLoops=*/true, LoopType::ForallOp)) ||
+        failed(tileLevel(thread, /*parallelLoops=*/true, LoopType::ForallOp)) ||
+        failed(tileLevel(block, /*parallelLoops=*/false, LoopType::ForOp)))
+      return failure();
+    current->setAttr(kVectorizeMarker, rewriter.getUnitAttr());
+    current->removeAttr(RollerDialect::kTileAttrName);
+    current->removeAttr(RollerDialect::kPredictedAttrName);
+    current->removeAttr(RollerDialect::kCandidatesAttrName);
+    if (!loops.empty())
+      if (auto reduction = dyn_cast<scf::ForOp>(loops.front().getOperation()))
+        peelNest(rewriter, reduction);
     return success();
   }
 
