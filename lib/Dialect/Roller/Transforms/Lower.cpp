@@ -75,6 +75,49 @@ LogicalResult canonicalize(Operation *root) {
   return applyPatternsGreedily(root, std::move(patterns));
 }
 
+/// Tiles `current` by `sizes` on the loops `which` selects, with loops of
+/// `loopType`; `current` becomes the tiled op and `loops` the new loops.
+/// With `skipWhole`, a tile covering a loop's whole (static) range makes no
+/// loop for it.
+LogicalResult tileLoops(RewriterBase &rewriter, Operation *&current,
+                        ArrayRef<int64_t> sizes,
+                        function_ref<bool(unsigned)> which,
+                        scf::SCFTilingOptions::LoopType loopType, bool skipWhole,
+                        SmallVector<LoopLikeOpInterface> &loops) {
+  auto tileable = cast<TilingInterface>(current);
+  SmallVector<OpFoldResult> tileSizes;
+  SmallVector<Range> domain = tileable.getIterationDomain(rewriter);
+  bool any = false;
+  for (auto [d, size, range] : llvm::enumerate(sizes, domain)) {
+    std::optional<int64_t> extent = getConstantIntValue(range.size);
+    bool tiled = which(d) && !(skipWhole && extent && size >= *extent);
+    tileSizes.push_back(rewriter.getIndexAttr(tiled ? size : 0));
+    any |= tiled;
+  }
+  if (!any)
+    return success();
+  scf::SCFTilingOptions options;
+  options.setTileSizes(tileSizes);
+  options.setLoopType(loopType);
+  rewriter.setInsertionPoint(current);
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rewriter, tileable, options);
+  if (failed(tiled))
+    return current->emitError("roller-lower: could not tile with ") << sizes;
+  rewriter.replaceOp(current, tiled->replacements);
+  current = tiled->tiledOps.front();
+  loops = tiled->loops;
+  return success();
+}
+
+/// Marks the innermost tile for vectorisation and drops roller's attributes.
+void markRegisterTile(RewriterBase &rewriter, Operation *tile) {
+  tile->setAttr(kVectorizeMarker, rewriter.getUnitAttr());
+  tile->removeAttr(RollerDialect::kTileAttrName);
+  tile->removeAttr(RollerDialect::kPredictedAttrName);
+  tile->removeAttr(RollerDialect::kCandidatesAttrName);
+}
+
 struct RollerLowerPass
     : public mlir::fourfold::roller::impl::RollerLowerBase<RollerLowerPass> {
   using Base::Base;
@@ -198,43 +241,21 @@ struct RollerLowerPass
     ArrayRef<int64_t> thread = tile.getTiles()[1].asArrayRef();
     Operation *current = op;
     SmallVector<LoopLikeOpInterface> loops;
-    auto tileLevel = [&](ArrayRef<int64_t> sizes, bool parallelLoops,
-                         scf::SCFTilingOptions::LoopType loopType) -> LogicalResult {
-      auto tileable = cast<TilingInterface>(current);
-      SmallVector<OpFoldResult> tileSizes;
-      bool any = false;
-      for (auto [d, size] : llvm::enumerate(sizes)) {
-        bool tiled = isParallel(d) == parallelLoops;
-        tileSizes.push_back(rewriter.getIndexAttr(tiled ? size : 0));
-        any |= tiled;
-      }
-      if (!any)
-        return success();
-      scf::SCFTilingOptions options;
-      options.setTileSizes(tileSizes);
-      options.setLoopType(loopType);
-      rewriter.setInsertionPoint(current);
-      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(current), options);
-      if (failed(tiled))
-        return current->emitError("roller-lower: could not tile with ") << sizes;
-      rewriter.replaceOp(current, tiled->replacements);
-      current = tiled->tiledOps.front();
-      loops = tiled->loops;
-      return success();
-    };
     using LoopType = scf::SCFTilingOptions::LoopType;
-    if (failed(tileLevel(block, /*parallelLoops=*/true, LoopType::ForallOp)) ||
-        failed(tileLevel(thread, /*parallelLoops=*/true, LoopType::ForallOp)) ||
-        failed(tileLevel(block, /*parallelLoops=*/false, LoopType::ForOp)))
+    auto reduction = [&](unsigned d) { return !isParallel(d); };
+    // Every level makes its loops, even for whole ranges: the GPU pipeline
+    // maps the first forall to blocks and the nested one to threads.
+    if (failed(tileLoops(rewriter, current, block, isParallel, LoopType::ForallOp,
+                         /*skipWhole=*/false, loops)) ||
+        failed(tileLoops(rewriter, current, thread, isParallel, LoopType::ForallOp,
+                         /*skipWhole=*/false, loops)) ||
+        failed(tileLoops(rewriter, current, block, reduction, LoopType::ForOp,
+                         /*skipWhole=*/false, loops)))
       return failure();
-    current->setAttr(kVectorizeMarker, rewriter.getUnitAttr());
-    current->removeAttr(RollerDialect::kTileAttrName);
-    current->removeAttr(RollerDialect::kPredictedAttrName);
-    current->removeAttr(RollerDialect::kCandidatesAttrName);
+    markRegisterTile(rewriter, current);
     if (!loops.empty())
-      if (auto reduction = dyn_cast<scf::ForOp>(loops.front().getOperation()))
-        peelNest(rewriter, reduction);
+      if (auto reductionLoop = dyn_cast<scf::ForOp>(loops.front().getOperation()))
+        peelNest(rewriter, reductionLoop);
     return success();
   }
 
@@ -243,58 +264,31 @@ struct RollerLowerPass
     Operation *current = op;
     SmallVector<LoopLikeOpInterface> innermostLevelLoops;
     SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-    // Tiles `current` by `sizes` restricted to loops `which` selects (a tile
-    // equal to the whole range needs no loop).
-    auto tileLevel = [&](ArrayRef<int64_t> sizes, auto which,
-                         scf::SCFTilingOptions::LoopType loopType) -> LogicalResult {
-      auto tileable = cast<TilingInterface>(current);
-      SmallVector<OpFoldResult> tileSizes;
-      SmallVector<Range> domain = tileable.getIterationDomain(rewriter);
-      bool any = false;
-      for (auto [d, size, range] : llvm::enumerate(sizes, domain)) {
-        std::optional<int64_t> extent = getConstantIntValue(range.size);
-        bool tiled = which(d) && !(extent && size >= *extent);
-        tileSizes.push_back(rewriter.getIndexAttr(tiled ? size : 0));
-        any |= tiled;
-      }
-      if (!any)
-        return success();
-      scf::SCFTilingOptions options;
-      options.setTileSizes(tileSizes);
-      options.setLoopType(loopType);
-      rewriter.setInsertionPoint(current);
-      FailureOr<scf::SCFTilingResult> tiled =
-          scf::tileUsingSCF(rewriter, tileable, options);
-      if (failed(tiled))
-        return current->emitError("roller-lower: could not tile with ")
-               << sizes;
-      rewriter.replaceOp(current, tiled->replacements);
-      current = tiled->tiledOps.front();
-      innermostLevelLoops = tiled->loops;
-      return success();
-    };
     using LoopType = scf::SCFTilingOptions::LoopType;
+    auto isParallel = [&](unsigned d) {
+      return iterators[d] == utils::IteratorType::parallel;
+    };
+    auto isReduction = [&](unsigned d) { return !isParallel(d); };
     auto all = [](unsigned) { return true; };
     for (auto [level, sizes] : llvm::enumerate(tile.getTiles())) {
       if (level == 0 && parallel) {
         // The outermost level's parallel loops spread over the cores; its
         // reduction loops stay sequential inside each core's tile.
-        auto isParallel = [&](unsigned d) {
-          return iterators[d] == utils::IteratorType::parallel;
-        };
-        if (failed(tileLevel(sizes.asArrayRef(), isParallel, LoopType::ForallOp)) ||
-            failed(tileLevel(sizes.asArrayRef(), [&](unsigned d) { return !isParallel(d); },
-                             LoopType::ForOp)))
+        if (failed(tileLoops(rewriter, current, sizes.asArrayRef(), isParallel,
+                             LoopType::ForallOp, /*skipWhole=*/true,
+                             innermostLevelLoops)) ||
+            failed(tileLoops(rewriter, current, sizes.asArrayRef(), isReduction,
+                             LoopType::ForOp, /*skipWhole=*/true,
+                             innermostLevelLoops)))
           return failure();
         continue;
       }
-      if (failed(tileLevel(sizes.asArrayRef(), all, LoopType::ForOp)))
+      if (failed(tileLoops(rewriter, current, sizes.asArrayRef(), all,
+                           LoopType::ForOp, /*skipWhole=*/true,
+                           innermostLevelLoops)))
         return failure();
     }
-    current->setAttr(kVectorizeMarker, rewriter.getUnitAttr());
-    current->removeAttr(RollerDialect::kTileAttrName);
-    current->removeAttr(RollerDialect::kPredictedAttrName);
-    current->removeAttr(RollerDialect::kCandidatesAttrName);
+    markRegisterTile(rewriter, current);
     if (!innermostLevelLoops.empty())
       if (auto outer = dyn_cast<scf::ForOp>(innermostLevelLoops.front().getOperation()))
         peelNest(rewriter, outer);
