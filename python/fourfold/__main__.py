@@ -46,8 +46,8 @@ def demo(args) -> int:
     src = examples.source(args.example)
     print(f"fourfold demo: '{args.example}' ({examples.HERE}/{args.example}.mlir)")
     print(f"  input: {summarize(op_counts(src), 6)}")
-    print("  fourfold passes in this run: roller (CPU). welder, rammer and grinder are not in the")
-    print("  pipelines yet; the GPU pipeline uses upstream's parallel-loop mapping.\n")
+    print("  fourfold passes in this run: roller (CPU and GPU). welder, rammer and grinder are not")
+    print("  in the pipelines yet.\n")
 
     # What roller decides, before it lowers: one rTile per operator.
     decided = Pipeline([("roller-construct", "roller-construct{target=host}")]).run(src).module
