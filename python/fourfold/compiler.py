@@ -190,7 +190,6 @@ class CPUModule:
     compile_time: float
     _engine: object = field(repr=False, default=None)
     _func: object = field(repr=False, default=None)
-    _out_params: bool = True
     tuning: object = None  # a fourfold.tuning.TuningReport when compiled with top_k
 
     @property

@@ -1,6 +1,7 @@
 //===- RollerDialect.cpp - roller attributes and their verifiers ---------===//
 
 #include "Roller/Roller.h"
+#include "Common/LoopCount.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
@@ -260,15 +261,6 @@ ArrayRef<int64_t> RTileAttr::getTile(StringRef name) const {
 // Verification of roller attributes attached to operations
 //===----------------------------------------------------------------------===//
 
-/// Number of loops of `op`'s iteration space, if it has one we can see.
-static std::optional<int64_t> getLoopCount(Operation *op) {
-  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
-    return linalgOp.getNumLoops();
-  if (auto tileable = dyn_cast<TilingInterface>(op))
-    return tileable.getLoopIteratorTypes().size();
-  return std::nullopt;
-}
-
 LogicalResult RollerDialect::verifyOperationAttribute(Operation *op,
                                                       NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
@@ -285,7 +277,7 @@ LogicalResult RollerDialect::verifyOperationAttribute(Operation *op,
       return op->emitOpError() << "'" << name
                                << "' must be a #roller.rtile, got "
                                << attr.getValue();
-    std::optional<int64_t> loops = getLoopCount(op);
+    std::optional<int64_t> loops = fourfold::getLoopCount(op);
     if (!loops)
       return op->emitOpError()
              << "carries '" << name

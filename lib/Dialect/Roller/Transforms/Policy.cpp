@@ -175,16 +175,6 @@ static double bandwidth(MemoryLevelAttr level) {
   return level.getBandwidth().convertToDouble() * 1e9; // bytes / s
 }
 
-/// Tile with every reduction entry replaced by the full range.
-static SmallVector<int64_t> withFullReduction(const OpInfo &info,
-                                              ArrayRef<int64_t> tile) {
-  SmallVector<int64_t> full(tile);
-  for (unsigned d = 0; d < info.numLoops(); ++d)
-    if (info.reduction[d])
-      full[d] = info.ranges[d];
-  return full;
-}
-
 /// Global (or DRAM) bytes one tile moves over the whole reduction: inputs
 /// step by step (halos of windows counted each step), outputs once.
 static double tileTraffic(const OpInfo &info, ArrayRef<int64_t> tile,
@@ -603,7 +593,6 @@ SmallVector<Candidate> mlir::fourfold::roller::constructCPU(const OpInfo &info,
                                                             unsigned topK) {
   unsigned n = info.numLoops();
   int64_t lanes = vectorLanes(info, target);
-  int64_t registers = target.getRegsPerUnit();
   // The vector loop walks the output's contiguous dimension; the "row" loop
   // is the next parallel loop of the output (the other side of the outer
   // product).

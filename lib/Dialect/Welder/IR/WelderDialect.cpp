@@ -3,6 +3,7 @@
 #include "Welder/Welder.h"
 
 #include "Common/IsolatedBody.h"
+#include "Common/LoopCount.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
@@ -96,14 +97,6 @@ LogicalResult GroupOp::verifyRegions() {
 // Verification of welder attributes attached to operations
 //===----------------------------------------------------------------------===//
 
-static std::optional<int64_t> getLoopCount(Operation *op) {
-  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
-    return linalgOp.getNumLoops();
-  if (auto tileable = dyn_cast<TilingInterface>(op))
-    return tileable.getLoopIteratorTypes().size();
-  return std::nullopt;
-}
-
 LogicalResult WelderDialect::verifyOperationAttribute(Operation *op,
                                                       NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
@@ -120,7 +113,7 @@ LogicalResult WelderDialect::verifyOperationAttribute(Operation *op,
       if (size <= 0)
         return op->emitOpError() << "'" << name << "' entry " << d
                                  << " must be positive, got " << size;
-    std::optional<int64_t> loops = getLoopCount(op);
+    std::optional<int64_t> loops = fourfold::getLoopCount(op);
     if (!loops)
       return op->emitOpError() << "carries '" << name
                                << "' but has no loop nest to tile";
