@@ -10,7 +10,7 @@ import sys
 
 import fourfold
 from fourfold import examples
-from fourfold.compiler import find_cuda_toolkit
+from fourfold.compiler import gpu_pipeline
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from programs import programs  # noqa: E402
@@ -22,8 +22,7 @@ def main(out_dir, chip):
         # Each program twice: upstream's 16x16 mapping, and roller's GPU rTiles.
         for variant, roller in (("", False), ("+roller", True)):
             name = base + variant
-            toolkit = find_cuda_toolkit() if "math." in src else None
-            pipeline = fourfold.Pipeline.gpu(chip, roller=roller, toolkit=toolkit)
+            pipeline = gpu_pipeline(src, chip, roller=roller)
             try:
                 art = fourfold.compile(src, target=chip, assemble=True, pipeline=pipeline)
                 art.save(os.path.join(out_dir, name))

@@ -406,17 +406,22 @@ def assemble_ptx(ptx: str, chip: str, ptxas: str | None = None) -> tuple[bytes, 
             return f.read(), proc.stderr.strip()
 
 
+def gpu_pipeline(source_text: str, chip: str, **options) -> Pipeline:
+    """The GPU pipeline for `source_text`: with a CUDA toolkit's libdevice linked when the input
+    uses math functions (they become __nv_* calls ptxas cannot resolve otherwise)."""
+    if "math." in source_text and "toolkit" not in options:
+        toolkit = find_cuda_toolkit()
+        if toolkit is None:
+            raise FourfoldError("the input uses math functions, which need libdevice from a CUDA "
+                                "toolkit; none found (set CUDA_HOME)")
+        options["toolkit"] = toolkit
+    return Pipeline.gpu(chip, **options)
+
+
 def _compile_gpu(module, fn, args, results, chip, pipeline, keep_ir, start, source_text, assemble):
     name = ir.StringAttr(fn.sym_name).value
     if pipeline is None:
-        options = {}
-        if "math." in source_text:
-            toolkit = find_cuda_toolkit()
-            if toolkit is None:
-                raise FourfoldError("the input uses math functions, which need libdevice from a CUDA "
-                                    "toolkit; none found (set CUDA_HOME)")
-            options["toolkit"] = toolkit
-        pipeline = Pipeline.gpu(chip, **options)
+        pipeline = gpu_pipeline(source_text, chip)
     compilation = pipeline.run(module, keep_ir=keep_ir)
     modules = []
     for op in compilation.module.body.operations:
