@@ -7,6 +7,7 @@
 #include "Rammer/Rammer.h"
 #include "Roller/Passes.h"
 #include "Roller/Roller.h"
+#include "Welder/Passes.h"
 #include "Welder/Welder.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -23,6 +24,7 @@ void mlir::fourfold::registerAllPasses() {
   static std::once_flag once;
   std::call_once(once, [] {
     roller::registerRollerPasses();
+    welder::registerWelderPasses();
     registerPipelines();
   });
 }

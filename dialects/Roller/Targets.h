@@ -28,6 +28,10 @@ FailureOr<TargetAttr> getTarget(MLIRContext *context, llvm::StringRef spec,
 /// The target attached to `op` or its closest ancestor as `roller.target`.
 TargetAttr getAttachedTarget(Operation *op);
 
+/// One compute unit of `target` (units = 1, its share of the bandwidths and
+/// peaks): what an operator already inside a parallel tile loop runs on.
+TargetAttr getPerUnitTarget(TargetAttr target);
+
 } // namespace mlir::fourfold::roller
 
 #endif // FOURFOLD_ROLLER_TARGETS_H

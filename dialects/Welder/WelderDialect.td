@@ -30,12 +30,20 @@ def Welder_Dialect : Dialect {
       memory level (`welder.levels` on the producer, one `#welder.level` per
       result) says where its tiles live: `register`, `shared` or `global`.
       A value leaving the group always goes through global memory.
+
+    A group may carry the model's figures: `welder.bytes` (modelled
+    global-memory bytes of the fused kernel), `welder.unfused_bytes` (the
+    same operators as one kernel each) and `welder.predicted_us`.
   }];
   let useDefaultAttributePrinterParser = 1;
   let hasOperationAttrVerify = 1;
   let extraClassDeclaration = [{
     static constexpr ::llvm::StringLiteral kTileAttrName = "welder.tile";
     static constexpr ::llvm::StringLiteral kLevelsAttrName = "welder.levels";
+    // The model's figures on a group (written by --welder-tile-graph).
+    static constexpr ::llvm::StringLiteral kBytesAttrName = "welder.bytes";
+    static constexpr ::llvm::StringLiteral kUnfusedBytesAttrName = "welder.unfused_bytes";
+    static constexpr ::llvm::StringLiteral kPredictedAttrName = "welder.predicted_us";
   }];
 }
 

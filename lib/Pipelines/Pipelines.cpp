@@ -50,6 +50,14 @@ FailureOr<SmallVector<Stage>>
 mlir::fourfold::getCPUStages(const CPUPipelineOptions &options,
                              std::string &error) {
   SmallVector<Stage> stages = {frontendStage()};
+  if (options.welder)
+    // Fusion groups with a tile each, then one loop nest per group whose
+    // intermediates are tiles (roller tiles the insides next).
+    stages.push_back({"welder", "welder-tile-graph{target=" +
+                                    passOptionValue(options.target) +
+                                    "},welder-lower{parallel=" +
+                                    (options.parallel ? "true" : "false") +
+                                    "},canonicalize,cse"});
   if (options.roller)
     // rTiles for every operator (the host's caches and vector registers),
     // then tiled, peeled, vectorised loop nests on tensors.

@@ -25,6 +25,10 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Turn returned buffers into trailing out-parameters (what "
                      "the Python runtime calls)"),
       llvm::cl::init(true)};
+  Option<bool> welder{*this, "welder",
+                      llvm::cl::desc("Fuse operators into groups over welder's "
+                                     "tile-graph (intermediates stay in cache)"),
+                      llvm::cl::init(true)};
   Option<bool> roller{*this, "roller",
                       llvm::cl::desc("Tile, peel and vectorise every operator "
                                      "with roller's rTiles"),

@@ -1,10 +1,11 @@
 //===- Construct.cpp - --roller-construct --------------------------------===//
 
-#include "Policy.h"
+#include "Roller/Policy.h"
 #include "Roller/Passes.h"
 #include "Roller/Targets.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -56,6 +57,10 @@ struct RollerConstructPass
       // A function may carry its own target (unless the option forces one).
       TargetAttr target = this->target.hasValue() ? moduleTarget : getAttachedTarget(op);
       bool gpu = target.getKind() == TargetKind::gpu;
+      // An operator inside a parallel tile loop (a welder group's tile) is
+      // one core's work.
+      if (!gpu && op->getParentOfType<scf::ForallOp>())
+        target = getPerUnitTarget(target);
       auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
       if (!linalgOp) {
         if (explain && isa<TilingInterface>(op))

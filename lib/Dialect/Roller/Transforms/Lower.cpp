@@ -271,7 +271,9 @@ struct RollerLowerPass
     auto isReduction = [&](unsigned d) { return !isParallel(d); };
     auto all = [](unsigned) { return true; };
     for (auto [level, sizes] : llvm::enumerate(tile.getTiles())) {
-      if (level == 0 && parallel) {
+      // Inside a parallel loop already (a welder group's tile): no nested
+      // parallelism.
+      if (level == 0 && parallel && !op->getParentOfType<scf::ForallOp>()) {
         // The outermost level's parallel loops spread over the cores; its
         // reduction loops stay sequential inside each core's tile.
         if (failed(tileLoops(rewriter, current, sizes.asArrayRef(), isParallel,

@@ -641,3 +641,30 @@ TargetAttr mlir::fourfold::roller::getAttachedTarget(Operation *op) {
       return target;
   return {};
 }
+
+TargetAttr mlir::fourfold::roller::getPerUnitTarget(TargetAttr target) {
+  if (target.getUnits() == 1)
+    return target;
+  MLIRContext *ctx = target.getContext();
+  double share = 1.0 / double(target.getUnits());
+  // Bandwidths and peaks are the whole device's: one unit gets its share.
+  SmallVector<Attribute> levels;
+  for (Attribute attr : target.getLevels()) {
+    auto level = cast<MemoryLevelAttr>(attr);
+    levels.push_back(MemoryLevelAttr::get(
+        ctx, level.getName(), level.getCapacity(),
+        llvm::APFloat(level.getBandwidth().convertToDouble() * share),
+        level.getTransaction(), level.getBanks()));
+  }
+  SmallVector<NamedAttribute> peak;
+  for (NamedAttribute entry : target.getPeak())
+    peak.push_back(NamedAttribute(
+        entry.getName(),
+        FloatAttr::get(Float64Type::get(ctx),
+                       cast<FloatAttr>(entry.getValue()).getValueAsDouble() * share)));
+  return TargetAttr::get(ctx, target.getName(), target.getKind(), /*units=*/1,
+                         target.getBlocksPerUnit(), target.getThreadsPerUnit(),
+                         target.getWarp(), target.getRegsPerUnit(),
+                         target.getVectorBits(), ArrayAttr::get(ctx, levels),
+                         DictionaryAttr::get(ctx, peak));
+}

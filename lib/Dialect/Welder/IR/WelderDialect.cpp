@@ -141,5 +141,18 @@ LogicalResult WelderDialect::verifyOperationAttribute(Operation *op,
                                  << " must be a #welder.level, got " << level;
     return success();
   }
+  if (name == kBytesAttrName || name == kUnfusedBytesAttrName ||
+      name == kPredictedAttrName) {
+    if (!isa<GroupOp>(op))
+      return op->emitOpError() << "carries '" << name
+                               << "', which belongs on a welder.group";
+    bool isFloat = name == kPredictedAttrName;
+    if (isFloat ? !isa<FloatAttr>(attr.getValue())
+                : !isa<IntegerAttr>(attr.getValue()))
+      return op->emitOpError() << "'" << name << "' must be "
+                               << (isFloat ? "a float" : "an integer")
+                               << ", got " << attr.getValue();
+    return success();
+  }
   return op->emitOpError() << "unknown welder attribute '" << name << "'";
 }

@@ -1,0 +1,217 @@
+//===- Lower.cpp - --welder-lower (CPU) ----------------------------------===//
+//
+// One fused loop nest per welder.group, on tensors:
+//   1. `register` edges: the elementwise producer is fused into its
+//      consumer's body (upstream elementwise fusion), so the intermediate
+//      never exists as a tensor;
+//   2. `shared` edges: the sink is tiled by the group's tile and every such
+//      producer is computed tile by tile inside the loop (upstream
+//      tile-and-fuse), so the intermediate is a tile-sized buffer that stays
+//      in cache;
+//   3. the group is inlined; roller then tiles what runs inside each tile.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Welder/Passes.h"
+
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
+namespace mlir::fourfold::welder {
+#define GEN_PASS_DEF_WELDERLOWER
+#include "Welder/Passes.h.inc"
+} // namespace mlir::fourfold::welder
+
+using namespace mlir;
+using namespace mlir::fourfold::welder;
+
+namespace {
+
+MemoryLevel levelOf(Operation *op, unsigned result) {
+  auto levels = op->getAttrOfType<ArrayAttr>(WelderDialect::kLevelsAttrName);
+  if (!levels || result >= levels.size())
+    return MemoryLevel::Shared;
+  return cast<MemoryLevelAttr>(levels[result]).getValue();
+}
+
+void dropWelderAttrs(Operation *op) {
+  op->removeAttr(WelderDialect::kTileAttrName);
+  op->removeAttr(WelderDialect::kLevelsAttrName);
+}
+
+/// An rTile chosen for a whole operator does not fit its group tile: roller
+/// chooses again for what runs inside.
+void dropRollerTiles(Operation *op) {
+  SmallVector<StringAttr> names;
+  for (NamedAttribute attr : op->getAttrs())
+    if (attr.getName().getValue().starts_with("roller."))
+      names.push_back(attr.getName());
+  for (StringAttr name : names)
+    op->removeAttr(name);
+}
+
+/// Fuses every `register` producer into its generic consumers.
+void fuseRegisterEdges(RewriterBase &rewriter, Block &body) {
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (Operation &op : body) {
+      auto consumer = dyn_cast<linalg::GenericOp>(&op);
+      if (!consumer)
+        continue;
+      for (OpOperand &operand : consumer->getOpOperands()) {
+        auto result = dyn_cast<OpResult>(operand.get());
+        if (!result || result.getOwner()->getBlock() != &body ||
+            levelOf(result.getOwner(), result.getResultNumber()) !=
+                MemoryLevel::Register ||
+            !linalg::areElementwiseOpsFusable(&operand))
+          continue;
+        Operation *producer = result.getOwner();
+        // A producer with several users is recomputed in each (it is
+        // elementwise: cheap in registers), so that fusion never has to keep
+        // its result alive as an extra output.
+        if (!producer->hasOneUse()) {
+          rewriter.setInsertionPoint(producer);
+          Operation *copy = rewriter.clone(*producer);
+          operand.set(copy->getResult(result.getResultNumber()));
+          producer = copy;
+        }
+        rewriter.setInsertionPoint(consumer);
+        FailureOr<linalg::ElementwiseOpFusionResult> fused =
+            linalg::fuseElementwiseOps(rewriter, &operand);
+        if (failed(fused))
+          continue;
+        // The fused op runs the consumer's iteration space: it keeps the
+        // consumer's tile and levels.
+        for (StringRef name : {WelderDialect::kTileAttrName,
+                               WelderDialect::kLevelsAttrName})
+          if (Attribute attr = consumer->getAttr(name))
+            fused->fusedOp->setAttr(name, attr);
+        for (auto [original, replacement] : fused->replacements)
+          rewriter.replaceUsesWithIf(original, replacement, [&](OpOperand &use) {
+            return use.getOwner() != fused->fusedOp;
+          });
+        if (consumer->use_empty())
+          rewriter.eraseOp(consumer);
+        if (producer->use_empty())
+          rewriter.eraseOp(producer);
+        changed = true;
+        break;
+      }
+      if (changed)
+        break;
+    }
+  }
+}
+
+struct WelderLowerPass
+    : public mlir::fourfold::welder::impl::WelderLowerBase<WelderLowerPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    SmallVector<GroupOp> groups;
+    getOperation().walk([&](GroupOp group) { groups.push_back(group); });
+    IRRewriter rewriter(&getContext());
+    for (GroupOp group : groups)
+      if (failed(lowerGroup(rewriter, group)))
+        return signalPassFailure();
+  }
+
+  LogicalResult lowerGroup(RewriterBase &rewriter, GroupOp group) {
+    Block &body = group.getBody().front();
+    auto yield = cast<YieldOp>(body.getTerminator());
+    fuseRegisterEdges(rewriter, body);
+    SmallVector<Operation *> tileable;
+    for (Operation &op : body.without_terminator())
+      if (isa<TilingInterface>(op))
+        tileable.push_back(&op);
+    Operation *sink = nullptr;
+    for (Value v : yield.getValues())
+      if (Operation *def = v.getDefiningOp(); def && def->getBlock() == &body)
+        sink = def;
+    std::optional<ArrayRef<int64_t>> tile = group.getTile();
+    if (tileable.size() > 1 && sink && tile && isa<TilingInterface>(sink)) {
+      if (failed(tileAndFuse(rewriter, cast<TilingInterface>(sink), *tile, group)))
+        return failure();
+      group.getBody().walk([](Operation *op) { dropRollerTiles(op); });
+    }
+    // Clones made by the fusion carry the attributes too.
+    group.getBody().walk([](Operation *op) { dropWelderAttrs(op); });
+    // Inline the group.
+    SmallVector<Value> results(yield.getValues());
+    rewriter.eraseOp(yield);
+    rewriter.inlineBlockBefore(&body, group, group.getInputs());
+    rewriter.replaceOp(group, results);
+    return success();
+  }
+
+  LogicalResult tileAndFuse(RewriterBase &rewriter, TilingInterface sink,
+                            ArrayRef<int64_t> tile, GroupOp group) {
+    SmallVector<utils::IteratorType> iterators = sink.getLoopIteratorTypes();
+    SmallVector<Range> domain = sink.getIterationDomain(rewriter);
+    if (tile.size() != iterators.size())
+      return group.emitError("welder-lower: the group's tile has ")
+             << tile.size() << " entries but its sink has " << iterators.size()
+             << " loops";
+    SmallVector<OpFoldResult> sizes;
+    bool any = false;
+    for (auto [size, iterator, range] : llvm::zip(tile, iterators, domain)) {
+      std::optional<int64_t> extent = getConstantIntValue(range.size);
+      // Reductions run whole inside a group tile; a tile covering its loop
+      // makes no loop.
+      bool tiled = iterator == utils::IteratorType::parallel &&
+                   !(extent && size >= *extent);
+      sizes.push_back(rewriter.getIndexAttr(tiled ? size : 0));
+      any |= tiled;
+    }
+    if (!any)
+      return success(); // one tile: the operators run as they are
+    scf::SCFTileAndFuseOptions options;
+    options.tilingOptions.setTileSizes(sizes);
+    options.tilingOptions.setLoopType(
+        parallel ? scf::SCFTilingOptions::LoopType::ForallOp
+                 : scf::SCFTilingOptions::LoopType::ForOp);
+    Block *body = &group.getBody().front();
+    options.setFusionControlFn(
+        [&](tensor::ExtractSliceOp, OpResult producer,
+            bool) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+          // Only the group's own operators, and only through cache-level
+          // edges (a global edge inside a group was edited in by hand).
+          if (producer.getOwner()->getBlock() != body &&
+              !body->getParentOp()->isProperAncestor(producer.getOwner()))
+            return std::nullopt;
+          if (levelOf(producer.getOwner(), producer.getResultNumber()) ==
+              MemoryLevel::Global)
+            return std::nullopt;
+          return scf::SCFTileAndFuseOptions::ControlFnResult{};
+        });
+    rewriter.setInsertionPoint(sink);
+    FailureOr<scf::SCFTileAndFuseResult> result =
+        scf::tileConsumerAndFuseProducersUsingSCF(rewriter, sink, options);
+    if (failed(result))
+      return sink->emitError("welder-lower: could not tile the group's sink "
+                             "and fuse its producers");
+    for (OpResult value : sink->getResults())
+      if (Value replacement = result->replacements.lookup(value))
+        rewriter.replaceAllUsesWith(value, replacement);
+    // Producers now computed inside the loop are dead outside it.
+    for (bool erased = true; erased;) {
+      erased = false;
+      // (std::reverse_iterator points one past the op it yields: collect
+      // first, then erase.)
+      SmallVector<Operation *> ops;
+      for (Operation &op : body->without_terminator())
+        ops.push_back(&op);
+      for (Operation *op : llvm::reverse(ops))
+        if (isa<TilingInterface, tensor::EmptyOp>(op) && op->use_empty()) {
+          rewriter.eraseOp(op);
+          erased = true;
+        }
+    }
+    return success();
+  }
+};
+
+} // namespace

@@ -1,0 +1,421 @@
+//===- TileGraph.cpp - tile propagation, welder's model and grouping ------===//
+
+#include "Welder/TileGraph.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallSet.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::fourfold;
+using namespace mlir::fourfold::welder;
+using roller::OpInfo;
+using roller::OperandInfo;
+
+static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// Extent of each dimension of `operand` under a loop tile.
+static SmallVector<int64_t> extents(const OperandInfo &operand,
+                                    ArrayRef<int64_t> tile) {
+  SmallVector<int64_t> result;
+  for (const roller::IndexExpr &dim : operand.dims) {
+    int64_t extent = 1;
+    for (auto [loop, coeff] : dim.terms)
+      extent += std::abs(coeff) * (tile[loop] - 1);
+    result.push_back(extent);
+  }
+  return result;
+}
+
+static unsigned numInputs(const OpInfo &info) {
+  return llvm::count_if(info.operands,
+                        [](const OperandInfo &o) { return !o.isOutput; });
+}
+
+FailureOr<SmallVector<int64_t>>
+welder::propagateBackward(const OpInfo &consumer, unsigned operand,
+                          ArrayRef<int64_t> consumerTile, const OpInfo &producer,
+                          unsigned producerResult) {
+  SmallVector<int64_t> needed = extents(consumer.operands[operand], consumerTile);
+  const OperandInfo &out = producer.operands[numInputs(producer) + producerResult];
+  if (out.dims.size() != needed.size())
+    return failure();
+  // Loops the output does not index (reductions) are covered whole.
+  SmallVector<int64_t> tile(producer.ranges);
+  for (auto [dim, extent] : llvm::zip(out.dims, needed)) {
+    if (dim.terms.size() != 1 || dim.terms.front().second != 1)
+      return failure(); // not a projected permutation
+    unsigned loop = dim.terms.front().first;
+    tile[loop] = std::min(extent, producer.ranges[loop]);
+  }
+  return tile;
+}
+
+SmallVector<int64_t> welder::propagateForward(const OpInfo &producer,
+                                              unsigned producerResult,
+                                              ArrayRef<int64_t> producerTile,
+                                              const OpInfo &consumer,
+                                              unsigned operand) {
+  SmallVector<int64_t> produced = extents(
+      producer.operands[numInputs(producer) + producerResult], producerTile);
+  SmallVector<int64_t> tile(consumer.ranges);
+  const OperandInfo &in = consumer.operands[operand];
+  for (auto [dim, extent] : llvm::zip(in.dims, produced)) {
+    if (dim.terms.size() != 1 || dim.terms.front().second != 1)
+      continue; // a window or a diagonal: the consumer covers the loop whole
+    unsigned loop = dim.terms.front().first;
+    if (!consumer.reduction[loop])
+      tile[loop] = std::min(tile[loop], extent);
+  }
+  return tile;
+}
+
+MemoryModel MemoryModel::fromTarget(roller::TargetAttr target) {
+  MemoryModel m;
+  m.gpu = target.getKind() == roller::TargetKind::gpu;
+  ArrayAttr levels = target.getLevels();
+  auto level = [&](int i) { return cast<roller::MemoryLevelAttr>(levels[i]); };
+  m.units = target.getUnits();
+  m.globalBytesPerSec = level(0).getBandwidth().convertToDouble() * 1e9;
+  std::optional<double> peak =
+      target.getPeak(Float32Type::get(target.getContext()));
+  m.peakFlops = (peak ? *peak : 1.0) * 1e9;
+  if (m.gpu) {
+    roller::MemoryLevelAttr shared = target.getLevel("shared");
+    m.fastBytes = (shared ? shared : level(1)).getCapacity();
+    m.slots = target.getSlots();
+    m.launchUs = 4; // a kernel launch on the stream
+  } else {
+    // Intermediate tiles live in a core's L2 (levels: DRAM, L3, L2, L1,
+    // registers); half of it, so that the operands streaming through stay.
+    int n = levels.size();
+    m.fastBytes = level(n >= 4 ? n - 3 : std::max(0, n - 2)).getCapacity() / 2;
+    m.slots = m.units;
+    m.launchUs = 2; // an OpenMP parallel region's fork and join
+  }
+  return m;
+}
+
+//===----------------------------------------------------------------------===//
+// The graph
+//===----------------------------------------------------------------------===//
+
+TileGraph::TileGraph(Block &block) {
+  for (Operation &op : block) {
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(&op);
+    if (!linalgOp || !linalgOp.hasPureTensorSemantics())
+      continue;
+    std::string whyNot;
+    FailureOr<OpInfo> info = roller::analyzeOp(linalgOp, whyNot);
+    if (failed(info)) {
+      skipped.push_back({&op, whyNot});
+      continue;
+    }
+    index_[&op] = nodes_.size();
+    Node node;
+    node.op = linalgOp;
+    node.info = std::move(*info);
+    nodes_.push_back(std::move(node));
+  }
+  for (auto [i, node] : llvm::enumerate(nodes_)) {
+    for (OpOperand &operand : node.op->getOpOperands()) {
+      Value value = operand.get();
+      node.operands.push_back(value);
+      int producer = -1;
+      unsigned result = 0;
+      if (auto opResult = dyn_cast<OpResult>(value))
+        if (std::optional<unsigned> p = indexOf(opResult.getOwner())) {
+          producer = *p;
+          result = opResult.getResultNumber();
+          nodes_[*p].users.push_back({unsigned(i), operand.getOperandNumber()});
+        }
+      node.producers.push_back(producer);
+      node.producerResults.push_back(result);
+    }
+    for (Value result : node.op->getResults())
+      for (OpOperand &use : result.getUses())
+        if (!indexOf(use.getOwner()))
+          node.usedOutside = true;
+  }
+}
+
+std::optional<unsigned> TileGraph::indexOf(Operation *op) const {
+  auto it = index_.find(op);
+  if (it == index_.end())
+    return std::nullopt;
+  return it->second;
+}
+
+SmallVector<int64_t> TileGraph::tileCandidates(int64_t range) {
+  SmallVector<int64_t> result;
+  for (int64_t p = 1; p < range; p *= 2) {
+    int64_t d = p;
+    while (range % d)
+      --d; // the largest divisor not above p
+    if (result.empty() || result.back() != d)
+      result.push_back(d);
+  }
+  if (result.empty() || result.back() != range)
+    result.push_back(range);
+  return result;
+}
+
+GroupPlan TileGraph::evaluate(ArrayRef<unsigned> group, ArrayRef<int64_t> tile,
+                              const MemoryModel &memory) const {
+  GroupPlan plan;
+  plan.nodes.assign(group.begin(), group.end());
+  plan.sink = group.back();
+  plan.tile.assign(tile.begin(), tile.end());
+  llvm::SmallSet<unsigned, 16> in;
+  for (unsigned n : group)
+    in.insert(n);
+  plan.nodeTiles[plan.sink] = plan.tile;
+  plan.uses[plan.sink] = 1;
+  // Consumers come after their producers in program order: walk backwards.
+  for (unsigned n : llvm::reverse(group.drop_back())) {
+    const Node &node = nodes_[n];
+    SmallVector<int64_t> needed;
+    int64_t uses = 0;
+    for (auto [consumer, operand] : node.users) {
+      if (!in.contains(consumer))
+        continue;
+      auto consumerTile = plan.nodeTiles.find(consumer);
+      if (consumerTile == plan.nodeTiles.end())
+        continue;
+      FailureOr<SmallVector<int64_t>> t = propagateBackward(
+          nodes_[consumer].info, operand, consumerTile->second, node.info,
+          nodes_[consumer].producerResults[operand]);
+      if (failed(t)) {
+        plan.nodeTiles.clear();
+        plan.why = "the producer's output is not indexed by a projected "
+                   "permutation: its tile cannot be derived";
+        return plan;
+      }
+      if (needed.empty())
+        needed = *t;
+      else
+        for (auto [a, b] : llvm::zip(needed, *t))
+          a = std::max(a, b);
+      ++uses;
+    }
+    if (!uses) {
+      plan.nodeTiles.clear();
+      plan.why = "a node does not feed the group's sink";
+      return plan;
+    }
+    plan.nodeTiles[n] = needed;
+    plan.uses[n] = uses;
+  }
+
+  const OpInfo &sink = nodes_[plan.sink].info;
+  plan.tiles = 1;
+  for (unsigned d = 0; d < sink.numLoops(); ++d)
+    if (!sink.reduction[d])
+      plan.tiles *= ceilDiv(sink.ranges[d], plan.tile[d]);
+
+  // Per tile: external tensors are read once (the largest window any member
+  // reads), every member's output tile lives in fast memory, the sink's
+  // output tile is written back.
+  llvm::DenseMap<Value, int64_t> externalReads;
+  double perTileBytes = 0;
+  for (unsigned n : group) {
+    const Node &node = nodes_[n];
+    ArrayRef<int64_t> t = plan.nodeTiles[n];
+    double work = 1;
+    for (int64_t size : t)
+      work *= size;
+    plan.flops += plan.uses[n] * work * node.info.flopsPerPoint;
+    for (auto [k, operand] : llvm::enumerate(node.info.operands)) {
+      if (operand.dims.empty())
+        continue; // a scalar
+      int64_t bytes = roller::footprint(operand, t) * operand.elemBytes;
+      bool internal = node.producers[k] >= 0 && in.contains(node.producers[k]);
+      OpOperand &opOperand = node.op->getOpOperand(k);
+      if (operand.isOutput) {
+        plan.footprint += bytes;
+        if (n == plan.sink)
+          perTileBytes += bytes; // written back
+        if (!internal && linalg::LinalgOp(node.op).payloadUsesValueFromOperand(&opOperand)) {
+          int64_t &read = externalReads[node.operands[k]];
+          read = std::max(read, bytes);
+        }
+        continue;
+      }
+      if (internal)
+        continue; // counted as the producer's output tile
+      int64_t &read = externalReads[node.operands[k]];
+      read = std::max(read, bytes);
+    }
+  }
+  for (auto &entry : externalReads) {
+    plan.footprint += entry.second;
+    perTileBytes += entry.second;
+  }
+  plan.bytes = perTileBytes * plan.tiles;
+  plan.flops *= plan.tiles;
+  plan.fits = plan.footprint <= memory.fastBytes;
+  // Waves of tiles over the device's slots (cores on a CPU).
+  double efficiency = double(plan.tiles) /
+                      double(ceilDiv(plan.tiles, memory.slots) * memory.slots);
+  double compute = plan.flops / (memory.peakFlops * efficiency);
+  double traffic = plan.bytes / (memory.globalBytesPerSec * efficiency);
+  plan.us = std::max(compute, traffic) * 1e6 + memory.launchUs;
+  return plan;
+}
+
+GroupPlan TileGraph::best(ArrayRef<unsigned> group,
+                          const MemoryModel &memory) const {
+  const OpInfo &sink = nodes_[group.back()].info;
+  unsigned n = sink.numLoops();
+  SmallVector<SmallVector<int64_t>> choices;
+  size_t total = 1;
+  for (unsigned d = 0; d < n; ++d) {
+    choices.push_back(sink.reduction[d]
+                          ? SmallVector<int64_t>{sink.ranges[d]}
+                          : tileCandidates(sink.ranges[d]));
+    total *= choices.back().size();
+  }
+  // Bound the search: thin the longest list (keeping its ends).
+  while (total > 4096) {
+    auto longest = llvm::max_element(
+        choices, [](auto &a, auto &b) { return a.size() < b.size(); });
+    SmallVector<int64_t> thinned;
+    for (size_t i = 0; i < longest->size(); i += 2)
+      thinned.push_back((*longest)[i]);
+    if (thinned.back() != longest->back())
+      thinned.push_back(longest->back());
+    total = total / longest->size() * thinned.size();
+    *longest = thinned;
+  }
+  auto volume = [](const GroupPlan &p) {
+    double v = 1;
+    for (int64_t s : p.tile)
+      v *= s;
+    return v;
+  };
+  auto better = [&](const GroupPlan &a, const GroupPlan &b) {
+    if (a.fits != b.fits)
+      return a.fits;
+    if (!a.fits)
+      return a.footprint < b.footprint;
+    // The model is not finer than 2%.
+    if (std::abs(a.us - b.us) > 0.02 * std::max(a.us, b.us))
+      return a.us < b.us;
+    if (a.bytes != b.bytes)
+      return a.bytes < b.bytes;
+    return volume(a) > volume(b);
+  };
+  GroupPlan bestPlan;
+  bool found = false;
+  std::string why;
+  SmallVector<int64_t> tile(n), index(n, 0);
+  for (size_t iter = 0; iter < total; ++iter) {
+    size_t rest = iter;
+    for (unsigned d = 0; d < n; ++d) {
+      tile[d] = choices[d][rest % choices[d].size()];
+      rest /= choices[d].size();
+    }
+    GroupPlan plan = evaluate(group, tile, memory);
+    if (plan.nodeTiles.empty()) {
+      why = plan.why;
+      continue;
+    }
+    if (!found || better(plan, bestPlan)) {
+      bestPlan = std::move(plan);
+      found = true;
+    }
+  }
+  if (!found) {
+    bestPlan.nodes.assign(group.begin(), group.end());
+    bestPlan.sink = group.back();
+    bestPlan.why = why.empty() ? "no tile" : why;
+  }
+  return bestPlan;
+}
+
+const GroupPlan &TileGraph::single(unsigned node,
+                                   const MemoryModel &memory) const {
+  auto it = singles_.find(node);
+  if (it == singles_.end())
+    it = singles_.insert({node, best({node}, memory)}).first;
+  return it->second;
+}
+
+std::vector<GroupPlan> TileGraph::partition(
+    const MemoryModel &memory, unsigned maxNodes, bool fuse,
+    const std::function<void(Operation *, const std::string &)> &note) const {
+  unsigned count = nodes_.size();
+  SmallVector<bool> assigned(count, false);
+  std::vector<GroupPlan> plans;
+  for (int s = int(count) - 1; s >= 0; --s) {
+    if (assigned[s])
+      continue;
+    SmallVector<unsigned> group = {unsigned(s)};
+    GroupPlan plan = single(s, memory);
+    llvm::SmallSet<unsigned, 16> tried;
+    while (fuse) {
+      // The latest producer of the group not yet considered.
+      int next = -1;
+      for (unsigned member : group)
+        for (int p : nodes_[member].producers)
+          if (p >= 0 && !assigned[p] && !llvm::is_contained(group, unsigned(p)) &&
+              !tried.contains(p))
+            next = std::max(next, p);
+      if (next < 0)
+        break;
+      tried.insert(next);
+      const Node &producer = nodes_[next];
+      if (group.size() >= maxNodes) {
+        note(producer.op, llvm::formatv("welder: not fused: the group already has "
+                                        "{0} operators (max-nodes)",
+                                        group.size()));
+        break;
+      }
+      bool allInside = !producer.usedOutside;
+      for (auto [user, operand] : producer.users)
+        allInside &= llvm::is_contained(group, user);
+      if (!allInside) {
+        note(producer.op, "welder: not fused: a result is also used outside "
+                          "the group (it must go to global memory)");
+        continue;
+      }
+      SmallVector<unsigned> merged(group);
+      merged.push_back(next);
+      llvm::sort(merged);
+      GroupPlan fused = best(merged, memory);
+      const GroupPlan &alone = single(next, memory);
+      if (fused.nodeTiles.empty()) {
+        note(producer.op, "welder: not fused: " + fused.why);
+        continue;
+      }
+      if (!fused.fits) {
+        note(producer.op,
+             llvm::formatv("welder: not fused: the smallest group tile needs "
+                           "{0} B of fast memory (capacity {1} B)",
+                           fused.footprint, memory.fastBytes));
+        continue;
+      }
+      if (fused.us > plan.us + alone.us) {
+        note(producer.op,
+             llvm::formatv("welder: not fused: modelled {0:f2} us fused vs "
+                           "{1:f2} + {2:f2} us apart",
+                           fused.us, plan.us, alone.us));
+        continue;
+      }
+      group = merged;
+      plan = std::move(fused);
+    }
+    for (unsigned n : group)
+      assigned[n] = true;
+    for (unsigned n : group) {
+      plan.unfusedBytes += single(n, memory).bytes;
+      plan.unfusedUs += single(n, memory).us;
+    }
+    plans.push_back(std::move(plan));
+  }
+  std::reverse(plans.begin(), plans.end());
+  return plans;
+}
