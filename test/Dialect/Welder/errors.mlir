@@ -279,3 +279,24 @@ func.func @unknown_attr(%a: tensor<8xf32>) -> tensor<8xf32> {
   return %g : tensor<8xf32>
 }
 
+
+// -----
+
+func.func @figure_off_group(%a: tensor<8xf32>) -> tensor<8xf32> {
+  %e = tensor.empty() : tensor<8xf32>
+  // expected-error @+1 {{'linalg.exp' op carries 'welder.bytes', which belongs on a welder.group}}
+  %r = linalg.exp {welder.bytes = 4 : i64} ins(%a : tensor<8xf32>) outs(%e : tensor<8xf32>) -> tensor<8xf32>
+  return %r : tensor<8xf32>
+}
+
+// -----
+
+func.func @figure_type(%a: tensor<8xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{'welder.group' op 'welder.predicted_us' must be a float, got 3 : i64}}
+  %g = welder.group "f" (%a) {welder.predicted_us = 3 : i64} : (tensor<8xf32>) -> tensor<8xf32> {
+  ^bb0(%x: tensor<8xf32>):
+    welder.yield %x : tensor<8xf32>
+  }
+  return %g : tensor<8xf32>
+}
+

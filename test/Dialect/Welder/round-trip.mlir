@@ -77,3 +77,16 @@ func.func @pass_through(%a: tensor<8xf32>) -> tensor<8xf32> {
   }
   return %g : tensor<8xf32>
 }
+
+// The model's figures on a group (what --welder-tile-graph writes).
+// CHECK-LABEL: func.func @figures
+// CHECK: welder.group "f" tile [8](%{{.*}}) {welder.bytes = 64 : i64, welder.predicted_us = 2.5{{0*}}e+00 : f64, welder.unfused_bytes = 128 : i64}
+func.func @figures(%a: tensor<8xf32>) -> tensor<8xf32> {
+  %g = welder.group "f" tile [8] (%a) {welder.bytes = 64 : i64, welder.predicted_us = 2.5 : f64, welder.unfused_bytes = 128 : i64} : (tensor<8xf32>) -> tensor<8xf32> {
+  ^bb0(%x: tensor<8xf32>):
+    %e = tensor.empty() : tensor<8xf32>
+    %r = linalg.exp ins(%x : tensor<8xf32>) outs(%e : tensor<8xf32>) -> tensor<8xf32>
+    welder.yield %r : tensor<8xf32>
+  }
+  return %g : tensor<8xf32>
+}
