@@ -21,3 +21,17 @@ def test_roller_bench_smoke(tmp_path):
     assert all("error" not in r and r["max_rel_error"] <= 1e-4 for r in rows.values())
     assert "machine" in result["meta"] and "date" in result["meta"]
     assert (tmp_path / "smoke.md").read_text().startswith("# Roller on the CPU")
+
+
+def test_welder_bench_smoke(tmp_path):
+    pytest.importorskip("torch", reason="the harness compares against PyTorch")
+    out = tmp_path / "welder.json"
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "welder", "run.py"), "--smoke", "--threads", "1",
+                    "--repeat", "3", "--no-inductor", "--out", str(out)], check=True, capture_output=True, text=True)
+    rows = json.loads(out.read_text())["threads"]["1"]
+    assert set(rows) == {"bert_layer", "resnet_basic_block", "mobilenet_v2_block", "nerf_mlp"}
+    for row in rows.values():
+        assert "error" not in row
+        assert row["kernels_welder"] < row["kernels_unfused"]
+        assert row["bytes_welder"] < row["bytes_unfused"]
+    assert (tmp_path / "welder.md").read_text().startswith("# Welder on the CPU")

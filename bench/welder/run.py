@@ -1,0 +1,187 @@
+"""Welder on the CPU: model blocks with and without welder's fusion, side by side with PyTorch.
+
+    source tools/env.sh
+    python bench/welder/run.py                     # 1 and 2 threads, all four blocks
+    python bench/welder/run.py --models bert       # a subset (regex)
+    python bench/welder/run.py --no-inductor       # skip torch.compile (slow to compile here)
+    python bench/welder/run.py --smoke             # seconds: tiny blocks, for the tests
+
+Per block: fourfold (default CPU pipeline: welder + roller), fourfold with welder=false (roller
+only, one loop nest per operator), PyTorch eager and torch.compile (inductor), each in the same
+process per thread count, outputs checked against PyTorch first, medians of repeated runs.
+Kernels and modelled global-memory bytes come from --welder-tile-graph (fuse=false: one kernel
+per operator; the default: welder's groups).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from common import machine, median_time  # noqa: E402
+
+
+def figures(fourfold, mlir: str, fuse: bool):
+    text = fourfold.Pipeline([("tg", f"welder-tile-graph{{fuse={'true' if fuse else 'false'}}}")]).run(mlir).ir["tg"]
+    groups = text.count('welder.group "')
+    # Operators outside the tile-graph (reshapes, pads) are kernels of their own either way.
+    outside = len(re.findall(r"= (tensor\.pad|tensor\.expand_shape|tensor\.collapse_shape)", text))
+    return {"kernels": groups + outside,
+            "bytes": sum(int(x) for x in re.findall(r"welder\.bytes = (\d+)", text)),
+            "unfused_bytes": sum(int(x) for x in re.findall(r"welder\.unfused_bytes = (\d+)", text))}
+
+
+def worker(args):
+    import numpy as np
+    import torch
+
+    import fourfold
+
+    sys.path.insert(0, HERE)
+    from models import MODELS, SMOKE
+
+    torch.set_num_threads(args.threads[0])
+    table = SMOKE if args.smoke else MODELS
+    rows = {}
+    for name, make in table.items():
+        if args.models and not re.search(args.models, name):
+            continue
+        prog, fn = make()
+        inputs = prog.inputs(seed=0)
+        expected = prog.reference(*inputs)
+        row = {}
+        fused, unfused = figures(fourfold, prog.mlir, True), figures(fourfold, prog.mlir, False)
+        row.update(kernels_welder=fused["kernels"], kernels_unfused=unfused["kernels"],
+                   bytes_welder=fused["bytes"], bytes_unfused=unfused["bytes"])
+        for label, welder in (("fourfold", True), ("no_welder", False)):
+            t = time.perf_counter()
+            compiled = fourfold.compile(prog.mlir, pipeline=fourfold.Pipeline.named("cpu", welder=welder))
+            row[f"{label}_compile_s"] = time.perf_counter() - t
+            out = compiled(*inputs)
+            err = float(np.max(np.abs(out - expected)) / max(1e-30, np.max(np.abs(expected))))
+            row[f"{label}_rel_error"] = err
+            if err > 1e-4:
+                row["error"] = f"{label}: wrong result ({err:.2e})"
+                break
+            row[f"{label}_s"], _ = median_time(lambda: compiled(*inputs), args.repeat)
+        if "error" in row:
+            rows[name] = row
+            print(name, json.dumps(row), flush=True)
+            continue
+        tin = [torch.from_numpy(x) for x in inputs]
+        with torch.no_grad():
+            row["torch_s"], _ = median_time(lambda: fn(*tin), args.repeat)
+            if not args.no_inductor:
+                t = time.perf_counter()
+                compiled_fn = torch.compile(fn)
+                got = compiled_fn(*tin).numpy()
+                row["inductor_compile_s"] = time.perf_counter() - t
+                row["inductor_rel_error"] = float(np.max(np.abs(got - expected)) / np.max(np.abs(expected)))
+                row["inductor_s"], _ = median_time(lambda: compiled_fn(*tin), args.repeat)
+        rows[name] = row
+        print(name, json.dumps({k: (round(v, 6) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)
+    return rows
+
+
+def geomean(xs):
+    return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else float("nan")
+
+
+def markdown(result):
+    meta = result["meta"]
+    out = ["# Welder on the CPU: model blocks with and without fusion", "",
+           f"Machine: {meta['machine']}. Date: {meta['date']}. Command: `{meta['command']}`.",
+           f"Versions: {meta['versions']}. Times are medians (ms).",
+           "fourfold: the default CPU pipeline (welder groups, roller inside each group tile). no-welder: "
+           "the same with welder=false (one roller loop nest per operator). Kernels: parallel loop nests "
+           "(groups, plus reshapes/pads that stay on their own). Traffic: welder's model of global-memory "
+           "bytes (each kernel streams its inputs per tile and writes its output).", ""]
+    for threads, rows in sorted(result["threads"].items()):
+        out += [f"## {threads} thread(s), every system", "",
+                "| block | kernels (off -> on) | modelled traffic MB (off -> on) | fourfold ms | no-welder ms | "
+                "PyTorch ms | torch.compile ms | welder speedup | vs PyTorch | vs torch.compile | compile s |",
+                "|---|---|---|---|---|---|---|---|---|---|---|"]
+        sp, vt, vi = [], [], []
+        for name, r in rows.items():
+            if "error" in r:
+                out.append(f"| {name} | {r['error']} |" + " |" * 9)
+                continue
+            s = r["no_welder_s"] / r["fourfold_s"]
+            t = r["torch_s"] / r["fourfold_s"]
+            sp.append(s)
+            vt.append(t)
+            ind = r.get("inductor_s")
+            i = ind / r["fourfold_s"] if ind else None
+            if i:
+                vi.append(i)
+            out.append(
+                f"| {name} | {r['kernels_unfused']} -> {r['kernels_welder']} | "
+                f"{r['bytes_unfused'] / 1e6:.2f} -> {r['bytes_welder'] / 1e6:.2f} "
+                f"({r['bytes_unfused'] / max(1, r['bytes_welder']):.2f}x less) | {r['fourfold_s'] * 1e3:.3f} | "
+                f"{r['no_welder_s'] * 1e3:.3f} | {r['torch_s'] * 1e3:.3f} | "
+                f"{ind * 1e3 if ind else float('nan'):.3f} | {s:.2f}x | {t:.2f}x | "
+                f"{(f'{i:.2f}x' if i else '-')} | {r['fourfold_compile_s']:.2f} |")
+        out += ["", f"Geomeans (above 1: fourfold with welder faster): over no-welder {geomean(sp):.2f}x, "
+                f"over PyTorch eager {geomean(vt):.2f}x, over torch.compile {geomean(vi):.2f}x.", ""]
+    return "\n".join(out) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--models", default="")
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--no-inductor", action="store_true")
+    parser.add_argument("--out", default=os.path.join(HERE, "..", "results", "welder-cpu.json"))
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        rows = worker(args)
+        with open(args.out, "w") as f:
+            json.dump(rows, f)
+        return
+    import numpy
+    import torch
+
+    import fourfold  # noqa: F401
+
+    result = {"meta": {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(), "load_before": os.getloadavg(),
+        "versions": f"numpy {numpy.__version__}, torch {torch.__version__}, python {platform.python_version()}",
+        "command": "python bench/welder/run.py " + " ".join(sys.argv[1:]),
+    }, "threads": {}}
+    for threads in args.threads:
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
+                   MKL_NUM_THREADS=str(threads))
+        tmp = args.out + f".{threads}.part"
+        cmd = [sys.executable, __file__, "--worker", "--threads", str(threads), "--models", args.models,
+               "--repeat", str(args.repeat), "--out", tmp] + (["--smoke"] if args.smoke else []) + \
+              (["--no-inductor"] if args.no_inductor else [])
+        print(f"== {threads} thread(s)", flush=True)
+        subprocess.run(cmd, env=env, check=True)
+        with open(tmp) as f:
+            result["threads"][str(threads)] = json.load(f)
+        os.remove(tmp)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=1)
+    md = args.out.rsplit(".", 1)[0] + ".md"
+    with open(md, "w") as f:
+        f.write(markdown(result))
+    print(f"wrote {args.out} and {md}")
+
+
+if __name__ == "__main__":
+    main()
