@@ -30,3 +30,43 @@ def machine():
     except OSError:
         pass
     return f"{model}, {os.cpu_count()} CPUs, {platform.machine()}"
+
+
+def run_per_thread_count(script, args, worker_flags, markdown, title_command):
+    """Run `script --worker` once per thread count in args.threads (each in its own process, with
+    OMP / OpenBLAS / MKL threads set to it), merge the rows, write args.out (JSON) and the
+    Markdown `markdown(result)` beside it."""
+    import datetime
+    import json
+    import subprocess
+    import sys
+
+    import numpy
+    import torch
+
+    import fourfold  # noqa: F401  (fails early if the package is missing)
+
+    result = {"meta": {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(), "load_before": os.getloadavg(),
+        "versions": f"numpy {numpy.__version__}, torch {torch.__version__}, python {platform.python_version()}",
+        "command": f"{title_command} " + " ".join(sys.argv[1:]),
+    }, "threads": {}}
+    for threads in args.threads:
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
+                   MKL_NUM_THREADS=str(threads))
+        tmp = args.out + f".{threads}.part"
+        cmd = [sys.executable, script, "--worker", "--threads", str(threads), "--repeat", str(args.repeat),
+               "--out", tmp] + worker_flags
+        print(f"== {threads} thread(s)", flush=True)
+        subprocess.run(cmd, env=env, check=True)
+        with open(tmp) as f:
+            result["threads"][str(threads)] = json.load(f)
+        os.remove(tmp)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=1)
+    md = args.out.rsplit(".", 1)[0] + ".md"
+    with open(md, "w") as f:
+        f.write(markdown(result))
+    print(f"wrote {args.out} and {md}")

@@ -14,19 +14,15 @@ Outputs are checked against PyTorch (float64) before anything is timed; times ar
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import re
-import statistics
-import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from common import machine, median_time  # noqa: E402
+from common import median_time, run_per_thread_count  # noqa: E402
 
 
 def worker(args):
@@ -125,38 +121,7 @@ def main():
         with open(args.out, "w") as f:
             json.dump(rows, f)
         return
-    import numpy
-    import torch
-
-    import fourfold  # noqa: F401  (fails early if the package is missing)
-
-    result = {"meta": {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "load_before": os.getloadavg(),
-        "versions": f"numpy {numpy.__version__}, torch {torch.__version__}, python {platform.python_version()}",
-        "command": "python bench/roller/run.py " + " ".join(sys.argv[1:]),
-    }, "threads": {}}
-    for threads in args.threads:
-        env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
-                   MKL_NUM_THREADS=str(threads))
-        tmp = args.out + f".{threads}.part"
-        cmd = [sys.executable, __file__, "--worker", "--threads", str(threads), "--ops", args.ops,
-               "--repeat", str(args.repeat), "--out", tmp] + (["--smoke"] if args.smoke else []) + \
-              (["--skip-naive"] if args.skip_naive else [])
-        print(f"== {threads} thread(s)", flush=True)
-        subprocess.run(cmd, env=env, check=True)
-        with open(tmp) as f:
-            result["threads"][str(threads)] = json.load(f)
-        os.remove(tmp)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=1)
-    md = args.out.rsplit(".", 1)[0] + ".md"
-    with open(md, "w") as f:
-        f.write(markdown(result))
-    print(f"wrote {args.out} and {md}")
-
+    run_per_thread_count(__file__, args, ["--ops", args.ops] + (["--smoke"] if args.smoke else []) + (["--skip-naive"] if args.skip_naive else []), markdown, "python bench/roller/run.py")
 
 if __name__ == "__main__":
     main()

@@ -12,8 +12,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from fourfold.examples.fused import (COL2, ID2, ROW2, Program, _bias, _Builder, _ew, _gelu_body,
-                                     _identity, _row_apply, _row_reduce, _t, mlp)
+from fourfold.examples.fused import (ID2, Program, _bias, _Builder, _gelu_body, _identity, _t,
+                                     layernorm_rows, mlp)
 
 
 def _torch_ref(fn):
@@ -44,23 +44,6 @@ def nerf_mlp(points: int = 1024):
 # --------------------------------------------------------------------------- #
 # BERT encoder layer (post-norm, GELU-tanh FFN), heads as a loop dimension
 # --------------------------------------------------------------------------- #
-
-def _layernorm(b: _Builder, x: str, g: str, beta: str, rows: int, cols: int, eps=1e-5) -> str:
-    inv = f"{1.0 / cols:.10e}"
-    total = _row_reduce(b, x, rows, cols, "sum")
-    mean = b.generic([(total, (rows,), "affine_map<(i) -> (i)>")], (rows,),
-                     f"    %c = arith.constant {inv} : f32\n    %r = arith.mulf %in0, %c : f32\n    linalg.yield %r : f32")
-    centered = _row_apply(b, x, mean, rows, cols, "subf")
-    sq = _ew(b, centered, (rows, cols), "sq")
-    var_sum = _row_reduce(b, sq, rows, cols, "sum")
-    rstd = b.generic([(var_sum, (rows,), "affine_map<(i) -> (i)>")], (rows,),
-                     f"    %c = arith.constant {inv} : f32\n    %e = arith.constant {eps:e} : f32\n"
-                     f"    %v = arith.mulf %in0, %c : f32\n    %ve = arith.addf %v, %e : f32\n"
-                     f"    %r = math.rsqrt %ve : f32\n    linalg.yield %r : f32")
-    norm = _row_apply(b, centered, rstd, rows, cols, "mulf")
-    scaled = _bias(b, norm, g, rows, cols, "mulf")
-    return _bias(b, scaled, beta, rows, cols, "addf")
-
 
 def _add(b: _Builder, x: str, y: str, shape) -> str:
     idm = _identity(len(shape))
@@ -131,11 +114,11 @@ def bert_layer(tokens: int = 128, d: int = 768, heads: int = 12, ffn: int = 3072
                      maps_out="affine_map<(i, n, h, e) -> (i, n)>",
                      iterators=["parallel", "parallel", "reduction", "reduction"], init=b.fill((tokens, d)))
     attn = _bias(b, attn, a(8), tokens, d)
-    h1 = _layernorm(b, _add(b, attn, a(0), (tokens, d)), a(9), a(10), tokens, d)
+    h1 = layernorm_rows(b, _add(b, attn, a(0), (tokens, d)), a(9), a(10), tokens, d)
     f1 = _bias(b, b.matmul(h1, a(11), tokens, ffn, d), a(12), tokens, ffn)
     g = b.generic([(f1, (tokens, ffn), ID2)], (tokens, ffn), _gelu_body("%in0"))
     f2 = _bias(b, b.matmul(g, a(13), tokens, d, ffn), a(14), tokens, d)
-    out = _layernorm(b, _add(b, f2, h1, (tokens, d)), a(15), a(16), tokens, d)
+    out = layernorm_rows(b, _add(b, f2, h1, (tokens, d)), a(15), a(16), tokens, d)
 
     def fn(x, wq, bq, wk, bk, wv, bv, wo, bo, g1, be1, w1, b1, w2, b2, g2, be2):
         def heads_of(t):

@@ -16,19 +16,16 @@ per operator; the default: welder's groups).
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import math
 import os
-import platform
 import re
-import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from common import machine, median_time  # noqa: E402
+from common import median_time, run_per_thread_count  # noqa: E402
 
 
 def figures(fourfold, mlir: str, fuse: bool):
@@ -151,37 +148,7 @@ def main():
         with open(args.out, "w") as f:
             json.dump(rows, f)
         return
-    import numpy
-    import torch
-
-    import fourfold  # noqa: F401
-
-    result = {"meta": {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": machine(), "load_before": os.getloadavg(),
-        "versions": f"numpy {numpy.__version__}, torch {torch.__version__}, python {platform.python_version()}",
-        "command": "python bench/welder/run.py " + " ".join(sys.argv[1:]),
-    }, "threads": {}}
-    for threads in args.threads:
-        env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
-                   MKL_NUM_THREADS=str(threads))
-        tmp = args.out + f".{threads}.part"
-        cmd = [sys.executable, __file__, "--worker", "--threads", str(threads), "--models", args.models,
-               "--repeat", str(args.repeat), "--out", tmp] + (["--smoke"] if args.smoke else []) + \
-              (["--no-inductor"] if args.no_inductor else [])
-        print(f"== {threads} thread(s)", flush=True)
-        subprocess.run(cmd, env=env, check=True)
-        with open(tmp) as f:
-            result["threads"][str(threads)] = json.load(f)
-        os.remove(tmp)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=1)
-    md = args.out.rsplit(".", 1)[0] + ".md"
-    with open(md, "w") as f:
-        f.write(markdown(result))
-    print(f"wrote {args.out} and {md}")
-
+    run_per_thread_count(__file__, args, ["--models", args.models] + (["--smoke"] if args.smoke else []) + (["--no-inductor"] if args.no_inductor else []), markdown, "python bench/welder/run.py")
 
 if __name__ == "__main__":
     main()

@@ -177,13 +177,13 @@ def matmul_bias_gelu(m: int, n: int, k: int, name: str = "mbg") -> Program:
                    lambda a, w, bias: _np_gelu(a @ w + bias))
 
 
-def layernorm(rows: int, cols: int, eps: float = 1e-5, name: str = "layernorm") -> Program:
-    b = _Builder(name, [(rows, cols), (cols,), (cols,)])
+def layernorm_rows(b: _Builder, x: str, g: str, beta: str, rows: int, cols: int, eps: float = 1e-5) -> str:
+    """Layer normalisation over the columns of `x` (rows x cols), then * g + beta."""
     inv = f"{1.0 / cols:.10e}"
-    total = _row_reduce(b, "%arg0", rows, cols, "sum")
+    total = _row_reduce(b, x, rows, cols, "sum")
     mean = b.generic([(total, (rows,), "affine_map<(i) -> (i)>")], (rows,),
                      f"    %c = arith.constant {inv} : f32\n    %r = arith.mulf %in0, %c : f32\n    linalg.yield %r : f32")
-    centered = _row_apply(b, "%arg0", mean, rows, cols, "subf")
+    centered = _row_apply(b, x, mean, rows, cols, "subf")
     sq = _ew(b, centered, (rows, cols), "sq")
     var_sum = _row_reduce(b, sq, rows, cols, "sum")
     rstd = b.generic([(var_sum, (rows,), "affine_map<(i) -> (i)>")], (rows,),
@@ -191,8 +191,13 @@ def layernorm(rows: int, cols: int, eps: float = 1e-5, name: str = "layernorm") 
                      f"    %v = arith.mulf %in0, %c : f32\n    %ve = arith.addf %v, %e : f32\n"
                      f"    %r = math.rsqrt %ve : f32\n    linalg.yield %r : f32")
     norm = _row_apply(b, centered, rstd, rows, cols, "mulf")
-    scaled = _bias(b, norm, "%arg1", rows, cols, "mulf")
-    out = _bias(b, scaled, "%arg2", rows, cols, "addf")
+    scaled = _bias(b, norm, g, rows, cols, "mulf")
+    return _bias(b, scaled, beta, rows, cols, "addf")
+
+
+def layernorm(rows: int, cols: int, eps: float = 1e-5, name: str = "layernorm") -> Program:
+    b = _Builder(name, [(rows, cols), (cols,), (cols,)])
+    out = layernorm_rows(b, "%arg0", "%arg1", "%arg2", rows, cols, eps)
 
     def ref(x, g, beta):
         mu = x.mean(axis=1, keepdims=True)
