@@ -46,8 +46,23 @@ def demo(args) -> int:
     src = examples.source(args.example)
     print(f"fourfold demo: '{args.example}' ({examples.HERE}/{args.example}.mlir)")
     print(f"  input: {summarize(op_counts(src), 6)}")
-    print("  fourfold passes in this run: roller (CPU and GPU). welder, rammer and grinder are not")
-    print("  in the pipelines yet.\n")
+    print("  fourfold passes in this run: welder (CPU), roller (CPU and GPU). rammer and grinder are")
+    print("  not in the pipelines yet.\n")
+
+    # What welder decides: fusion groups, each one loop nest with its intermediates in cache.
+    grouped = Pipeline([("welder", "welder-tile-graph{target=host}")]).run(src).module
+    groups = [op for op in walk_operations(grouped.operation) if op.name == "welder.group"]
+    operators = sum(1 for op in walk_operations(grouped.operation)
+                    if op.name.startswith("linalg.") and op.name != "linalg.yield")
+    print(f"welder: {operators} operators in {len(groups)} kernel(s) (tile per group; modelled global bytes)")
+    for op in groups:
+        name = ir.StringAttr(op.attributes["sym_name"]).value
+        inner = sum(1 for o in op.regions[0].blocks[0].operations if o.operation.name.startswith("linalg."))
+        before = ir.IntegerAttr(op.attributes["welder.unfused_bytes"]).value
+        after = ir.IntegerAttr(op.attributes["welder.bytes"]).value
+        print(f"  {name:<14} {inner} operator(s), tile {list(ir.DenseI64ArrayAttr(op.attributes['tile']))}: "
+              f"{before} B unfused -> {after} B fused")
+    print()
 
     # What roller decides, before it lowers: one rTile per operator.
     decided = Pipeline([("roller-construct", "roller-construct{target=host}")]).run(src).module
