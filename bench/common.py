@@ -70,3 +70,27 @@ def run_per_thread_count(script, args, worker_flags, markdown, title_command):
     with open(md, "w") as f:
         f.write(markdown(result))
     print(f"wrote {args.out} and {md}")
+
+
+def bench_main(script, name, worker, markdown, add_arguments, worker_flags):
+    """The command line every CPU harness shares: --threads, --repeat, --smoke, --out, plus its own
+    options (`add_arguments(parser)`, passed on to the worker by `worker_flags(args)`)."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(script)), "..",
+                                                      "results", f"{name}-cpu.json"))
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    add_arguments(parser)
+    args = parser.parse_args()
+    if args.worker:
+        rows = worker(args)
+        with open(args.out, "w") as f:
+            json.dump(rows, f)
+        return
+    flags = (["--smoke"] if args.smoke else []) + worker_flags(args)
+    run_per_thread_count(script, args, flags, markdown, f"python bench/{name}/run.py")

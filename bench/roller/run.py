@@ -13,7 +13,6 @@ Outputs are checked against PyTorch (float64) before anything is timed; times ar
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -22,7 +21,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from common import median_time, run_per_thread_count  # noqa: E402
+from common import bench_main, median_time  # noqa: E402
 
 
 def worker(args):
@@ -106,22 +105,15 @@ def markdown(result):
     return "\n".join(out) + "\n"
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--threads", type=int, nargs="*", default=[1, 2])
+def add_arguments(parser):
     parser.add_argument("--ops", default="")
-    parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--skip-naive", action="store_true")
-    parser.add_argument("--out", default=os.path.join(HERE, "..", "results", "roller-cpu.json"))
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.worker:
-        rows = worker(args)
-        with open(args.out, "w") as f:
-            json.dump(rows, f)
-        return
-    run_per_thread_count(__file__, args, ["--ops", args.ops] + (["--smoke"] if args.smoke else []) + (["--skip-naive"] if args.skip_naive else []), markdown, "python bench/roller/run.py")
+
+
+def main():
+    bench_main(__file__, "roller", worker, markdown, add_arguments,
+               lambda args: ["--ops", args.ops] + (["--skip-naive"] if args.skip_naive else []))
+
 
 if __name__ == "__main__":
     main()

@@ -15,7 +15,6 @@ per operator; the default: welder's groups).
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -25,7 +24,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from common import median_time, run_per_thread_count  # noqa: E402
+from common import bench_main, median_time  # noqa: E402
 
 
 def figures(fourfold, mlir: str, fuse: bool):
@@ -133,22 +132,15 @@ def markdown(result):
     return "\n".join(out) + "\n"
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--threads", type=int, nargs="*", default=[1, 2])
+def add_arguments(parser):
     parser.add_argument("--models", default="")
-    parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--no-inductor", action="store_true")
-    parser.add_argument("--out", default=os.path.join(HERE, "..", "results", "welder-cpu.json"))
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.worker:
-        rows = worker(args)
-        with open(args.out, "w") as f:
-            json.dump(rows, f)
-        return
-    run_per_thread_count(__file__, args, ["--models", args.models] + (["--smoke"] if args.smoke else []) + (["--no-inductor"] if args.no_inductor else []), markdown, "python bench/welder/run.py")
+
+
+def main():
+    bench_main(__file__, "welder", worker, markdown, add_arguments,
+               lambda args: ["--models", args.models] + (["--no-inductor"] if args.no_inductor else []))
+
 
 if __name__ == "__main__":
     main()
