@@ -65,7 +65,6 @@ struct Node {
   roller::OpInfo info;
   llvm::SmallVector<int> producers;        // per operand: node index or -1
   llvm::SmallVector<unsigned> producerResults; // per operand: result number
-  llvm::SmallVector<Value> operands;       // per operand
   llvm::SmallVector<std::pair<unsigned, unsigned>> users; // (node, operand)
   bool usedOutside = false; // by something that is not a node
 };
@@ -119,6 +118,9 @@ public:
   /// Tile candidates for one loop: divisors of `range` close to powers of
   /// two, and the whole range (tiles that divide keep inner shapes static).
   static llvm::SmallVector<int64_t> tileCandidates(int64_t range);
+
+  /// Adds to `plan` the figures of its nodes run one kernel each.
+  void addUnfused(GroupPlan &plan, const MemoryModel &memory) const;
 
   /// best() of one node alone (memoised).
   const GroupPlan &single(unsigned node, const MemoryModel &memory) const;

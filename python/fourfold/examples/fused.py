@@ -42,9 +42,6 @@ class _Builder:
         self.lines: list[str] = ["  %zero = arith.constant 0.0 : f32", "  %ninf = arith.constant 0xFF800000 : f32"]
         self.count = 0
 
-    def arg(self, i: int) -> str:
-        return f"%arg{i}"
-
     def fresh(self) -> str:
         self.count += 1
         return f"%v{self.count}"

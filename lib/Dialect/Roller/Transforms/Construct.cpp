@@ -53,14 +53,19 @@ struct RollerConstructPass
     module->setAttr(RollerDialect::kTargetAttrName, target);
     TargetAttr moduleTarget = target;
 
+    llvm::DenseMap<TargetAttr, TargetAttr> perUnit; // built once per target
     module.walk([&](Operation *op) {
       // A function may carry its own target (unless the option forces one).
       TargetAttr target = this->target.hasValue() ? moduleTarget : getAttachedTarget(op);
       bool gpu = target.getKind() == TargetKind::gpu;
       // An operator inside a parallel tile loop (a welder group's tile) is
       // one core's work.
-      if (!gpu && op->getParentOfType<scf::ForallOp>())
-        target = getPerUnitTarget(target);
+      if (!gpu && op->getParentOfType<scf::ForallOp>()) {
+        TargetAttr &unit = perUnit[target];
+        if (!unit)
+          unit = getPerUnitTarget(target);
+        target = unit;
+      }
       auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
       if (!linalgOp) {
         if (explain && isa<TilingInterface>(op))

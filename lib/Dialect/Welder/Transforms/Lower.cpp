@@ -123,22 +123,24 @@ struct WelderLowerPass
     Block &body = group.getBody().front();
     auto yield = cast<YieldOp>(body.getTerminator());
     fuseRegisterEdges(rewriter, body);
-    SmallVector<Operation *> tileable;
-    for (Operation &op : body.without_terminator())
-      if (isa<TilingInterface>(op))
-        tileable.push_back(&op);
+    auto tileable = llvm::count_if(body.without_terminator(), [](Operation &op) {
+      return isa<TilingInterface>(op);
+    });
     Operation *sink = nullptr;
     for (Value v : yield.getValues())
       if (Operation *def = v.getDefiningOp(); def && def->getBlock() == &body)
         sink = def;
     std::optional<ArrayRef<int64_t>> tile = group.getTile();
-    if (tileable.size() > 1 && sink && tile && isa<TilingInterface>(sink)) {
-      if (failed(tileAndFuse(rewriter, cast<TilingInterface>(sink), *tile, group)))
-        return failure();
-      group.getBody().walk([](Operation *op) { dropRollerTiles(op); });
-    }
+    bool tiled = tileable > 1 && sink && tile && isa<TilingInterface>(sink);
+    if (tiled &&
+        failed(tileAndFuse(rewriter, cast<TilingInterface>(sink), *tile, group)))
+      return failure();
     // Clones made by the fusion carry the attributes too.
-    group.getBody().walk([](Operation *op) { dropWelderAttrs(op); });
+    group.getBody().walk([&](Operation *op) {
+      dropWelderAttrs(op);
+      if (tiled)
+        dropRollerTiles(op);
+    });
     // Inline the group.
     SmallVector<Value> results(yield.getValues());
     rewriter.eraseOp(yield);
@@ -179,8 +181,7 @@ struct WelderLowerPass
             bool) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
           // Only the group's own operators, and only through cache-level
           // edges (a global edge inside a group was edited in by hand).
-          if (producer.getOwner()->getBlock() != body &&
-              !body->getParentOp()->isProperAncestor(producer.getOwner()))
+          if (!group->isProperAncestor(producer.getOwner()))
             return std::nullopt;
           if (levelOf(producer.getOwner(), producer.getResultNumber()) ==
               MemoryLevel::Global)
@@ -196,20 +197,15 @@ struct WelderLowerPass
     for (OpResult value : sink->getResults())
       if (Value replacement = result->replacements.lookup(value))
         rewriter.replaceAllUsesWith(value, replacement);
-    // Producers now computed inside the loop are dead outside it.
-    for (bool erased = true; erased;) {
-      erased = false;
-      // (std::reverse_iterator points one past the op it yields: collect
-      // first, then erase.)
-      SmallVector<Operation *> ops;
-      for (Operation &op : body->without_terminator())
-        ops.push_back(&op);
-      for (Operation *op : llvm::reverse(ops))
-        if (isa<TilingInterface, tensor::EmptyOp>(op) && op->use_empty()) {
-          rewriter.eraseOp(op);
-          erased = true;
-        }
-    }
+    // Producers now computed inside the loop are dead outside it. Users come
+    // after producers, so one backward sweep erases whole dead chains
+    // (collected first: a reverse iterator points one past its op).
+    SmallVector<Operation *> ops;
+    for (Operation &op : body->without_terminator())
+      ops.push_back(&op);
+    for (Operation *op : llvm::reverse(ops))
+      if (isa<TilingInterface, tensor::EmptyOp>(op) && op->use_empty())
+        rewriter.eraseOp(op);
     return success();
   }
 };

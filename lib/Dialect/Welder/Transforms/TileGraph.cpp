@@ -123,7 +123,6 @@ TileGraph::TileGraph(Block &block) {
   for (auto [i, node] : llvm::enumerate(nodes_)) {
     for (OpOperand &operand : node.op->getOpOperands()) {
       Value value = operand.get();
-      node.operands.push_back(value);
       int producer = -1;
       unsigned result = 0;
       if (auto opResult = dyn_cast<OpResult>(value))
@@ -239,14 +238,14 @@ GroupPlan TileGraph::evaluate(ArrayRef<unsigned> group, ArrayRef<int64_t> tile,
         if (n == plan.sink)
           perTileBytes += bytes; // written back
         if (!internal && linalg::LinalgOp(node.op).payloadUsesValueFromOperand(&opOperand)) {
-          int64_t &read = externalReads[node.operands[k]];
+          int64_t &read = externalReads[opOperand.get()];
           read = std::max(read, bytes);
         }
         continue;
       }
       if (internal)
         continue; // counted as the producer's output tile
-      int64_t &read = externalReads[node.operands[k]];
+      int64_t &read = externalReads[opOperand.get()];
       read = std::max(read, bytes);
     }
   }
@@ -336,6 +335,13 @@ GroupPlan TileGraph::best(ArrayRef<unsigned> group,
   return bestPlan;
 }
 
+void TileGraph::addUnfused(GroupPlan &plan, const MemoryModel &memory) const {
+  for (unsigned n : plan.nodes) {
+    plan.unfusedBytes += single(n, memory).bytes;
+    plan.unfusedUs += single(n, memory).us;
+  }
+}
+
 const GroupPlan &TileGraph::single(unsigned node,
                                    const MemoryModel &memory) const {
   auto it = singles_.find(node);
@@ -410,10 +416,7 @@ std::vector<GroupPlan> TileGraph::partition(
     }
     for (unsigned n : group)
       assigned[n] = true;
-    for (unsigned n : group) {
-      plan.unfusedBytes += single(n, memory).bytes;
-      plan.unfusedUs += single(n, memory).us;
-    }
+    addUnfused(plan, memory);
     plans.push_back(std::move(plan));
   }
   std::reverse(plans.begin(), plans.end());

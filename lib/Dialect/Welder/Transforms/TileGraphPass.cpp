@@ -227,10 +227,7 @@ struct WelderTileGraphPass
     }
     if (plan.nodeTiles.empty())
       return group.emitError("welder-tile-graph: ") << plan.why;
-    for (unsigned n : nodes) {
-      plan.unfusedBytes += graph.single(n, memory).bytes;
-      plan.unfusedUs += graph.single(n, memory).us;
-    }
+    graph.addUnfused(plan, memory);
     annotate(graph, plan, group);
     if (explain)
       remark(group, plan);
