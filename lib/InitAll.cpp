@@ -4,6 +4,7 @@
 
 #include "Grinder/Grinder.h"
 #include "Pipelines/Pipelines.h"
+#include "Rammer/Passes.h"
 #include "Rammer/Rammer.h"
 #include "Roller/Passes.h"
 #include "Roller/Roller.h"
@@ -25,6 +26,7 @@ void mlir::fourfold::registerAllPasses() {
   std::call_once(once, [] {
     roller::registerRollerPasses();
     welder::registerWelderPasses();
+    rammer::registerRammerPasses();
     registerPipelines();
   });
 }

@@ -66,8 +66,15 @@ mlir::fourfold::getCPUStages(const CPUPipelineOptions &options,
                                     "},roller-lower{parallel=" +
                                     (options.parallel ? "true" : "false") +
                                     "},canonicalize,cse"});
+  stages.push_back(bufferizeStage(options.outParams));
+  if (options.rammer && options.parallel)
+    // Runs of independent kernels become rPrograms: one parallel region
+    // each, rTasks placed on the cores ahead of time, barriers between
+    // dependent segments.
+    stages.push_back({"rammer", "rammer-schedule{target=" +
+                                    passOptionValue(options.target) +
+                                    "},rammer-lower,canonicalize"});
   stages.append(SmallVector<Stage>{
-      bufferizeStage(options.outParams),
       // Parallel tiles (scf.forall) become OpenMP worksharing loops; the
       // canonicalize inlines the alloca scopes scf-to-openmp wraps bodies in
       // (scf-to-cf cannot split blocks inside them).

@@ -33,6 +33,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                       llvm::cl::desc("Tile, peel and vectorise every operator "
                                      "with roller's rTiles"),
                       llvm::cl::init(true)};
+  Option<bool> rammer{*this, "rammer",
+                      llvm::cl::desc("Co-schedule independent kernels in one "
+                                     "parallel region per rProgram (needs "
+                                     "parallel)"),
+                      llvm::cl::init(true)};
   Option<bool> parallel{*this, "parallel",
                         llvm::cl::desc("Spread roller's outer tiles over the "
                                        "cores (OpenMP; OMP_NUM_THREADS sets "

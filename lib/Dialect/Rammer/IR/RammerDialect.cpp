@@ -1,6 +1,7 @@
 //===- RammerDialect.cpp - rProgram ops and the schedule verifier --------===//
 
 #include "Rammer/Rammer.h"
+#include "Rammer/Dependences.h"
 
 #include "Common/IsolatedBody.h"
 
@@ -147,33 +148,29 @@ LogicalResult ProgramOp::verifyRegions() {
     auto it = llvm::upper_bound(barriers, after);
     return it != barriers.end() && *it <= upTo;
   };
-  // The rOperators `consumer` reads, directly or through the plain ops
-  // (casts, slices) between operators in the program body.
-  auto producersOf = [](OperatorOp consumer) {
-    llvm::SetVector<OperatorOp> producers;
-    llvm::SmallPtrSet<Operation *, 8> seen;
-    SmallVector<Value> worklist(consumer.getInputs());
-    while (!worklist.empty()) {
-      Operation *def = worklist.pop_back_val().getDefiningOp();
-      if (!def || !seen.insert(def).second)
+  // Program order is the sequential meaning: a later operator that reads a
+  // value of an earlier one, or touches memory it writes (or writes memory it
+  // reads), may start only after a barrier that follows its last step.
+  SmallVector<OperatorOp> order;
+  for (Operation &op : body)
+    if (auto rop = dyn_cast<OperatorOp>(op))
+      order.push_back(rop);
+  SmallVector<MemoryAccess> access = llvm::map_to_vector(order, getOperatorAccess);
+  for (auto [j, consumer] : llvm::enumerate(order)) {
+    for (size_t i = 0; i < j; ++i) {
+      OperatorOp producer = order[i];
+      Dependence dependence =
+          getDependence(producer, access[i], consumer, access[j]);
+      if (dependence == Dependence::None)
         continue;
-      if (auto producer = dyn_cast<OperatorOp>(def))
-        producers.insert(producer);
-      else
-        llvm::append_range(worklist, def->getOperands());
-    }
-    return producers;
-  };
-  for (auto &entry : operators) {
-    OperatorOp consumer = entry.second;
-    for (OperatorOp producer : producersOf(consumer)) {
       int64_t producerLast = stepRange[producer.getOperation()].second;
       int64_t consumerFirst = stepRange[consumer.getOperation()].first;
       if (!barrierBetween(producerLast, consumerFirst))
         return schedule.emitOpError()
-               << "operator '" << consumer.getSymName() << "' reads '"
-               << producer.getSymName() << "' but its first rTask (step "
-               << consumerFirst << ") is not separated by a barrier from '"
+               << "operator '" << consumer.getSymName() << "' "
+               << describe(dependence) << " '" << producer.getSymName()
+               << "' but its first rTask (step " << consumerFirst
+               << ") is not separated by a barrier from '"
                << producer.getSymName() << "''s last rTask (step "
                << producerLast << ")";
     }

@@ -1,0 +1,570 @@
+//===- SchedulePass.cpp - rOperator extraction and --rammer-schedule -----===//
+
+#include "Rammer/Dependences.h"
+#include "Rammer/Passes.h"
+#include "Rammer/Scheduler.h"
+
+#include "Roller/Targets.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace mlir::fourfold::rammer {
+#define GEN_PASS_DEF_RAMMERSCHEDULE
+#include "Rammer/Passes.h.inc"
+} // namespace mlir::fourfold::rammer
+
+using namespace mlir;
+using namespace mlir::fourfold;
+using namespace mlir::fourfold::rammer;
+
+//===----------------------------------------------------------------------===//
+// Work of a loop nest: a roofline over one compute unit
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct Work {
+  double flops = 0, bytes = 0;
+  Work &operator+=(const Work &o) {
+    flops += o.flops;
+    bytes += o.bytes;
+    return *this;
+  }
+  Work scaled(double n) const { return {flops * n, bytes * n}; }
+};
+} // namespace
+
+static double elements(Type type) {
+  if (auto shaped = dyn_cast<ShapedType>(type); shaped && shaped.hasStaticShape())
+    return shaped.getNumElements();
+  return 1;
+}
+static double bytesOf(Type type) {
+  Type element = getElementTypeOrSelf(type);
+  unsigned bits = element.isIntOrIndexOrFloat() ? element.getIntOrFloatBitWidth() : 32;
+  return elements(type) * std::max(1u, bits / 8);
+}
+
+static Work estimate(Block &block);
+
+static double constantTrips(OpFoldResult lb, OpFoldResult ub, OpFoldResult step) {
+  auto l = getConstantIntValue(lb), u = getConstantIntValue(ub),
+       s = getConstantIntValue(step);
+  if (!l || !u || !s || *s <= 0)
+    return 1; // unknown: count one iteration
+  return std::max<int64_t>(0, llvm::divideCeil(*u - *l, *s));
+}
+
+static Work estimate(Operation *op) {
+  Work w;
+  if (auto loop = dyn_cast<scf::ForOp>(op)) {
+    double trips = constantTrips(loop.getLowerBound(), loop.getUpperBound(),
+                                 loop.getStep());
+    return estimate(*loop.getBody()).scaled(trips);
+  }
+  if (auto loop = dyn_cast<scf::ForallOp>(op)) {
+    double trips = 1;
+    for (auto [l, u, s] : llvm::zip(loop.getMixedLowerBound(),
+                                    loop.getMixedUpperBound(), loop.getMixedStep()))
+      trips *= constantTrips(l, u, s);
+    return estimate(*loop.getBody()).scaled(trips);
+  }
+  if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
+    double trips = 1;
+    for (auto [l, u, s] : llvm::zip(loop.getLowerBound(), loop.getUpperBound(),
+                                    loop.getStep()))
+      trips *= constantTrips(l, u, s);
+    return estimate(*loop.getBody()).scaled(trips);
+  }
+  if (auto contract = dyn_cast<vector::ContractionOp>(op)) {
+    SmallVector<int64_t> bounds;
+    contract.getIterationBounds(bounds);
+    double n = 1;
+    for (int64_t b : bounds)
+      n *= b;
+    return {2 * n, 0};
+  }
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
+    double points = 1;
+    for (int64_t r : linalgOp.getStaticLoopRanges())
+      points *= ShapedType::isDynamic(r) ? 1 : r;
+    w.flops = points * std::max<size_t>(1, linalgOp.getBlock()->getOperations().size() - 1);
+    for (Value operand : op->getOperands())
+      w.bytes += bytesOf(operand.getType());
+    return w;
+  }
+  if (isa<memref::CopyOp>(op))
+    return {0, 2 * bytesOf(op->getOperand(0).getType())};
+  if (isa<vector::TransferReadOp, vector::LoadOp, memref::LoadOp,
+          vector::MaskedLoadOp, vector::GatherOp>(op))
+    return {0, bytesOf(op->getResult(0).getType())};
+  if (isa<vector::TransferWriteOp, vector::StoreOp, memref::StoreOp,
+          vector::MaskedStoreOp>(op))
+    return {0, bytesOf(op->getOperand(0).getType())};
+  if (op->getNumResults() == 1) {
+    Type type = op->getResult(0).getType();
+    Dialect *dialect = op->getDialect();
+    StringRef ns = dialect ? dialect->getNamespace() : "";
+    if (isa<FloatType>(getElementTypeOrSelf(type)) && (ns == "arith" || ns == "math")) {
+      double lanes = elements(type);
+      w.flops = isa<math::FmaOp, vector::FMAOp>(op) ? 2 * lanes : lanes;
+    } else if (isa<vector::FMAOp>(op)) {
+      w.flops = 2 * elements(type);
+    }
+  }
+  for (Region &region : op->getRegions())
+    for (Block &block : region)
+      w += estimate(block);
+  return w;
+}
+
+static Work estimate(Block &block) {
+  Work w;
+  for (Operation &op : block)
+    w += estimate(&op);
+  return w;
+}
+
+namespace {
+/// Per-unit rates of a target: what one rTask runs on.
+struct Rates {
+  double gflops = 1, l1GBs = 1;
+  double us(const Work &w) const {
+    // GFLOP/s and GB/s are 1e3 per microsecond.
+    return std::max(w.flops / (gflops * 1e3), w.bytes / (l1GBs * 1e3));
+  }
+};
+} // namespace
+
+static Rates getRates(roller::TargetAttr target) {
+  roller::TargetAttr unit = roller::getPerUnitTarget(target);
+  Rates rates;
+  Builder b(target.getContext());
+  if (std::optional<double> peak = unit.getPeak(b.getF32Type()))
+    rates.gflops = *peak;
+  ArrayRef<Attribute> levels = unit.getLevels().getValue();
+  // The fastest memory below the registers (L1 / shared memory): rTasks are
+  // tiled for it, so their loads and stores run at its speed.
+  if (!levels.empty()) {
+    auto level = cast<roller::MemoryLevelAttr>(
+        levels[levels.size() >= 2 ? levels.size() - 2 : 0]);
+    rates.l1GBs = level.getBandwidth().convertToDouble();
+  }
+  return rates;
+}
+
+static VDevice getVDevice(roller::TargetAttr target, int64_t veus) {
+  VDevice device;
+  device.veus = veus > 0 ? veus : target.getSlots();
+  if (target.getKind() == roller::TargetKind::gpu) {
+    device.launchUs = 4.0;  // a kernel launch
+    device.barrierUs = 1.5; // a grid-wide barrier
+    device.taskUs = 0.2;    // a block reading its next rTask
+  } else {
+    // Measured with libomp on this project's dev machine (bench/rammer):
+    // a parallel region's fork and join, a barrier, a table dispatch.
+    device.launchUs = 2.0;
+    device.barrierUs = 0.8;
+    device.taskUs = 0.02;
+  }
+  return device;
+}
+
+//===----------------------------------------------------------------------===//
+// Isolating ops into a region: what they use from above becomes block
+// arguments, or is cloned in (constants, views)
+//===----------------------------------------------------------------------===//
+
+static bool isBuffer(Value v) { return isa<BaseMemRefType>(v.getType()); }
+
+static bool isPlain(Operation *op) {
+  return op && op->getNumRegions() == 0 && isMemoryEffectFree(op);
+}
+
+/// Moves `ops` (in order) to the end of `block`; values they use from
+/// outside it become `inputs` (and block arguments) unless `cloneIn` says
+/// their (plain) defining op is cloned into the block instead.
+static void isolate(ArrayRef<Operation *> ops, Block &block,
+                    llvm::SetVector<Value> &inputs,
+                    function_ref<bool(Value)> cloneIn) {
+  IRMapping map;
+  OpBuilder builder = OpBuilder::atBlockEnd(&block);
+  std::function<void(Value)> capture = [&](Value v) {
+    if (map.contains(v))
+      return;
+    if (cloneIn(v)) {
+      Operation *def = v.getDefiningOp();
+      for (Value operand : def->getOperands())
+        capture(operand);
+      builder.clone(*def, map);
+      return;
+    }
+    inputs.insert(v);
+    map.map(v, block.addArgument(v.getType(), v.getLoc()));
+  };
+  for (Operation *op : ops) {
+    auto fromAbove = [&](Value v) {
+      Operation *def = v.getDefiningOp();
+      if (auto arg = dyn_cast<BlockArgument>(v))
+        def = arg.getOwner()->getParentOp();
+      return !(def && op->isAncestor(def));
+    };
+    op->walk([&](Operation *nested) {
+      for (Value operand : nested->getOperands())
+        if (fromAbove(operand))
+          capture(operand);
+    });
+    builder.clone(*op, map);
+  }
+  for (Operation *op : llvm::reverse(ops))
+    op->erase();
+}
+
+/// Wraps `kernel` (an op in a program body) into a rammer.operator.
+static OperatorOp wrapInOperator(Operation *kernel, StringRef name) {
+  OpBuilder builder(kernel);
+  Location loc = kernel->getLoc();
+  auto rop = OperatorOp::create(builder, loc, TypeRange{}, name,
+                                /*tasks=*/1, /*duration=*/FloatAttr(),
+                                ValueRange{});
+  Block *body = new Block();
+  rop.getBody().push_back(body);
+  llvm::SetVector<Value> inputs;
+  // Buffers come in as inputs (so that dependences see them); scalars and
+  // constants are cloned in.
+  isolate({kernel}, *body, inputs, [](Value v) {
+    return !isBuffer(v) && isPlain(v.getDefiningOp());
+  });
+  OpBuilder end = OpBuilder::atBlockEnd(body);
+  YieldOp::create(end, loc, ValueRange{});
+  rop->setOperands(inputs.getArrayRef());
+  return rop;
+}
+
+/// Puts a rammer.program around `run` (kernels of one function block, in
+/// order, with only plain ops and allocations moved out of the way).
+static ProgramOp buildProgram(ArrayRef<Operation *> run, StringRef name,
+                              int64_t veus) {
+  OpBuilder builder(run.front());
+  Location loc = builder.getFusedLoc(
+      llvm::map_to_vector(run, [](Operation *op) { return op->getLoc(); }));
+  auto program = ProgramOp::create(
+      builder, loc, TypeRange{}, name,
+      VDeviceAttr::get(builder.getContext(), veus), ValueRange{});
+  Block *body = new Block();
+  program.getBody().push_back(body);
+  llvm::SetVector<Value> inputs;
+  // Views and constants are cloned in, so that the program's inputs are
+  // whole buffers (distinct arguments, distinct memory).
+  isolate(run, *body, inputs, [](Value v) { return isPlain(v.getDefiningOp()); });
+  OpBuilder end = OpBuilder::atBlockEnd(body);
+  YieldOp::create(end, loc, ValueRange{});
+  program->setOperands(inputs.getArrayRef());
+  SmallVector<Operation *> kernels;
+  for (Operation &op : body->without_terminator())
+    if (!isPlain(&op))
+      kernels.push_back(&op);
+  for (auto [i, kernel] : llvm::enumerate(kernels)) {
+    std::string opName = llvm::formatv(
+        "k{0}.{1}", i, kernel->getName().stripDialect());
+    wrapInOperator(kernel, opName);
+  }
+  return program;
+}
+
+/// Puts the ops of `program` (and of its operators) back where it stands.
+static void unwrap(ProgramOp program) {
+  IRRewriter rewriter(program.getContext());
+  for (OperatorOp rop : llvm::to_vector(program.getBody().front().getOps<OperatorOp>())) {
+    Block &body = rop.getBody().front();
+    Operation *yield = body.getTerminator();
+    SmallVector<Value> results(yield->getOperands());
+    rewriter.eraseOp(yield);
+    rewriter.inlineBlockBefore(&body, rop, rop.getInputs());
+    rewriter.replaceOp(rop, results);
+  }
+  if (ScheduleOp schedule = program.getSchedule())
+    rewriter.eraseOp(schedule);
+  Block &body = program.getBody().front();
+  Operation *yield = body.getTerminator();
+  SmallVector<Value> results(yield->getOperands());
+  rewriter.eraseOp(yield);
+  rewriter.inlineBlockBefore(&body, program, program.getInputs());
+  rewriter.replaceOp(program, results);
+}
+
+namespace {
+enum class Kind { Kernel, Plain, Allocation, Deallocation, Other };
+}
+
+static Kind classify(Operation *op, Block *scope) {
+  if (op->hasTrait<OpTrait::IsTerminator>())
+    return Kind::Other;
+  if (isPlain(op))
+    return Kind::Plain;
+  if (isa<memref::AllocOp, memref::AllocaOp>(op))
+    return Kind::Allocation;
+  if (isa<memref::DeallocOp>(op))
+    return Kind::Deallocation;
+  if (op->getNumResults() != 0)
+    return Kind::Other;
+  bool kernelLike = isa<scf::ForallOp, scf::ForOp, scf::ParallelOp,
+                        memref::CopyOp>(op) ||
+                    (isa<linalg::LinalgOp>(op) &&
+                     cast<linalg::LinalgOp>(op).hasPureBufferSemantics());
+  if (!kernelLike || getMemoryAccess(op, scope).unknown)
+    return Kind::Other;
+  return Kind::Kernel;
+}
+
+/// Programs for every run of two or more kernels of `func`'s body.
+static SmallVector<ProgramOp> extractPrograms(func::FuncOp func, int64_t veus) {
+  SmallVector<ProgramOp> programs;
+  if (func.isExternal() || !func.getBody().hasOneBlock())
+    return programs;
+  Block &block = func.getBody().front();
+  SmallVector<SmallVector<Operation *>> runs(1);
+  for (Operation &op : block) {
+    Kind kind = classify(&op, &block);
+    if (kind == Kind::Kernel || (!runs.back().empty() && kind != Kind::Other))
+      runs.back().push_back(&op);
+    else if (kind == Kind::Other && !runs.back().empty())
+      runs.emplace_back();
+  }
+  unsigned index = 0;
+  for (ArrayRef<Operation *> run : runs) {
+    SmallVector<Operation *> kernels, before, after;
+    for (Operation *op : run) {
+      Kind kind = classify(op, &block);
+      if (kind == Kind::Kernel)
+        kernels.push_back(op);
+      else if (kind == Kind::Deallocation)
+        after.push_back(op);
+      else if (!kernels.empty())
+        before.push_back(op); // plain ops and allocations, hoisted
+    }
+    if (kernels.size() < 2)
+      continue;
+    // Hoisted ops keep their order and read nothing a kernel writes (kernels
+    // have no results); deallocations wait for the whole program.
+    for (Operation *op : before)
+      op->moveBefore(kernels.front());
+    for (Operation *op : llvm::reverse(after))
+      op->moveAfter(kernels.back());
+    std::string name = llvm::formatv("{0}.p{1}", func.getSymName(), index++);
+    programs.push_back(buildProgram(kernels, name, veus));
+  }
+  return programs;
+}
+
+//===----------------------------------------------------------------------===//
+// Scheduling a program
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct Scheduled {
+  ProgramOp program;
+  SmallVector<std::string> names;
+  Schedule schedule;
+};
+} // namespace
+
+static SmallVector<Kernel> describeKernels(ProgramOp program, Rates rates) {
+  SmallVector<OperatorOp> ops =
+      llvm::to_vector(program.getBody().front().getOps<OperatorOp>());
+  SmallVector<MemoryAccess> access = llvm::map_to_vector(ops, getOperatorAccess);
+  SmallVector<Kernel> kernels;
+  for (auto [j, rop] : llvm::enumerate(ops)) {
+    Kernel k;
+    scf::ForallOp loop = getTaskLoop(rop);
+    int64_t tasks = rop.getTasks();
+    if (loop && getTripCount(loop) >= tasks) {
+      k.units = getTripCount(loop);
+      k.coarsen = true;
+      k.chunk = llvm::divideCeil(k.units, tasks);
+      k.launches = true;
+    } else {
+      // rTasks the program states without a loop to split: fixed.
+      k.units = tasks;
+      k.launches = tasks > 1;
+    }
+    if (std::optional<APFloat> d = rop.getDuration())
+      k.unitUs = d->convertToDouble() / k.chunk;
+    else if (loop)
+      k.unitUs = rates.us(estimate(*loop.getBody()));
+    else
+      k.unitUs = rates.us(estimate(rop.getBody().front())) / k.units;
+    for (size_t i = 0; i < j; ++i)
+      if (getDependence(ops[i], access[i], rop, access[j]) != Dependence::None)
+        k.preds.push_back(i);
+    kernels.push_back(k);
+  }
+  return kernels;
+}
+
+static void writeSchedule(ProgramOp program, const Schedule &s,
+                          ArrayRef<Kernel> kernels) {
+  SmallVector<OperatorOp> ops =
+      llvm::to_vector(program.getBody().front().getOps<OperatorOp>());
+  Builder b(program.getContext());
+  for (auto [rop, kernel, chunk] : llvm::zip(ops, kernels, s.chunk)) {
+    Kernel k = kernel;
+    k.chunk = chunk;
+    rop.setTasks(k.tasks());
+    rop.setDurationAttr(b.getF64FloatAttr(k.taskUs(0, 0)));
+  }
+  OpBuilder builder(program.getBody().front().getTerminator());
+  auto schedule = ScheduleOp::create(builder, program.getLoc());
+  Block *body = new Block();
+  schedule.getBody().push_back(body);
+  builder.setInsertionPointToEnd(body);
+  SmallVector<Placement> order(s.placements);
+  llvm::stable_sort(order, [](const Placement &a, const Placement &c) {
+    return std::tie(a.step, a.veu) < std::tie(c.step, c.veu);
+  });
+  auto barrier = s.barriers.begin();
+  for (const Placement &p : order) {
+    while (barrier != s.barriers.end() && *barrier <= p.step)
+      BarrierOp::create(builder, program.getLoc(), *barrier++);
+    TaskOp::create(builder, program.getLoc(), ops[p.kernel].getSymName(),
+                   p.task, p.veu, p.step);
+  }
+  program->setAttr("rammer.predicted_us", b.getF64FloatAttr(s.makespanUs));
+  program->setAttr("rammer.unscheduled_us", b.getF64FloatAttr(s.unscheduledUs));
+}
+
+/// An SVG picture: one row per vEU, time to the right, one colour per
+/// operator, one panel per program.
+static void writePicture(llvm::raw_ostream &os, MutableArrayRef<Scheduled> all) {
+  const double width = 900, row = 14, left = 60;
+  double height = 10;
+  for (Scheduled &s : all)
+    height += 40 + row * std::min<int64_t>(s.program.getVdevice().getVeus(), 64);
+  os << llvm::formatv("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" "
+                      "height=\"{1}\" font-family=\"monospace\" font-size=\"10\">\n",
+                      width + left + 20, height);
+  double y = 10;
+  for (Scheduled &s : all) {
+    int64_t veus = std::min<int64_t>(s.program.getVdevice().getVeus(), 64);
+    double scale = s.schedule.makespanUs > 0 ? width / s.schedule.makespanUs : 1;
+    os << llvm::formatv("<text x=\"0\" y=\"{0}\">{1}: {2} operators, {3} "
+                        "segments, predicted {4:f2} us (one launch per "
+                        "kernel: {5:f2} us)</text>\n",
+                        y + 12, s.program.getSymName(), s.names.size(),
+                        s.schedule.segments, s.schedule.makespanUs,
+                        s.schedule.unscheduledUs);
+    y += 20;
+    for (int64_t v = 0; v < veus; ++v)
+      os << llvm::formatv("<text x=\"0\" y=\"{0}\">vEU {1}</text>\n",
+                          y + row * v + 10, v);
+    for (const Placement &p : s.schedule.placements) {
+      if (p.veu >= veus)
+        continue;
+      // Golden-angle hues: neighbouring operators get distant colours.
+      int hue = static_cast<int>(p.kernel * 137.508) % 360;
+      os << llvm::formatv(
+          "<rect x=\"{0:f1}\" y=\"{1:f1}\" width=\"{2:f1}\" height=\"{3}\" "
+          "fill=\"hsl({4},65%,55%)\" stroke=\"white\"><title>{5}[{6}] "
+          "{7:f2}-{8:f2} us</title></rect>\n",
+          left + p.startUs * scale, y + row * p.veu,
+          std::max(0.5, (p.endUs - p.startUs) * scale), row - 2, hue,
+          s.names[p.kernel], p.task, p.startUs, p.endUs);
+    }
+    y += row * veus + 20;
+  }
+  os << "</svg>\n";
+}
+
+namespace {
+struct RammerSchedulePass
+    : public mlir::fourfold::rammer::impl::RammerScheduleBase<RammerSchedulePass> {
+  using RammerScheduleBase::RammerScheduleBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    std::optional<Policy> parsed = parsePolicy(policy);
+    if (!parsed) {
+      module.emitError() << "rammer-schedule: unknown policy '" << policy
+                         << "' (known: wavefront, critical-path)";
+      return signalPassFailure();
+    }
+    std::string error;
+    FailureOr<roller::TargetAttr> targetAttr =
+        roller::getTarget(&getContext(), target, error);
+    if (failed(targetAttr)) {
+      module.emitError() << "rammer-schedule: " << error;
+      return signalPassFailure();
+    }
+    if (veus < 0) {
+      module.emitError() << "rammer-schedule: veus must be >= 0, got " << veus;
+      return signalPassFailure();
+    }
+    VDevice device = getVDevice(*targetAttr, veus);
+    Rates rates = getRates(*targetAttr);
+
+    llvm::SmallPtrSet<Operation *, 8> extracted;
+    if (extract)
+      for (func::FuncOp func : module.getOps<func::FuncOp>())
+        for (ProgramOp p : extractPrograms(func, device.veus))
+          extracted.insert(p);
+
+    SmallVector<ProgramOp> programs;
+    module.walk([&](ProgramOp p) {
+      if (!p.getSchedule())
+        programs.push_back(p);
+    });
+    SmallVector<Scheduled, 2> done;
+    for (ProgramOp program : programs) {
+      VDevice programDevice = device;
+      programDevice.veus = program.getVdevice().getVeus();
+      SmallVector<Kernel> kernels = describeKernels(program, rates);
+      Schedule s = schedule(kernels, programDevice, *parsed, variants);
+      bool pays = s.makespanUs < s.unscheduledUs && kernels.size() >= 2;
+      if (extracted.contains(program) && !pays && !force) {
+        if (explain)
+          program.emitRemark() << llvm::formatv(
+              "rammer: left {0} kernels alone: predicted {1:f2} us in one "
+              "program vs {2:f2} us with one launch each",
+              kernels.size(), s.makespanUs, s.unscheduledUs);
+        unwrap(program);
+        continue;
+      }
+      writeSchedule(program, s, kernels);
+      Scheduled entry{program, {}, s};
+      for (OperatorOp rop : program.getBody().front().getOps<OperatorOp>())
+        entry.names.push_back(rop.getSymName().str());
+      if (explain) {
+        int64_t launchesBefore = llvm::count_if(
+            kernels, [](const Kernel &k) { return k.launches; });
+        program.emitRemark() << llvm::formatv(
+            "rammer: program '{0}': {1} operators, {2} rTasks on {3} vEUs in "
+            "{4} segments ({5} barriers); predicted {6:f2} us vs {7:f2} us "
+            "with one launch per kernel; launches {8} -> 1",
+            program.getSymName(), kernels.size(), s.placements.size(),
+            programDevice.veus, s.segments, s.barriers.size(), s.makespanUs,
+            s.unscheduledUs, launchesBefore);
+      }
+      done.push_back(std::move(entry));
+    }
+
+    if (!report.empty()) {
+      std::error_code ec;
+      llvm::raw_fd_ostream os(report, ec, llvm::sys::fs::OF_Text);
+      if (ec) {
+        module.emitError() << "rammer-schedule: cannot write report '"
+                           << report << "': " << ec.message();
+        return signalPassFailure();
+      }
+      writePicture(os, done);
+    }
+  }
+};
+} // namespace
