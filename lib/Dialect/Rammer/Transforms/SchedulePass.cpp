@@ -189,9 +189,10 @@ static bool isPlain(Operation *op) {
   return op && op->getNumRegions() == 0 && isMemoryEffectFree(op);
 }
 
-/// Moves `ops` (in order) to the end of `block`; values they use from
+/// Clones `ops` (in order) to the end of `block`; values they use from
 /// outside it become `inputs` (and block arguments) unless `cloneIn` says
-/// their (plain) defining op is cloned into the block instead.
+/// their (plain) defining op is cloned into the block instead. The callers
+/// erase the originals once the result is kept.
 static void isolate(ArrayRef<Operation *> ops, Block &block,
                     llvm::SetVector<Value> &inputs,
                     function_ref<bool(Value)> cloneIn) {
@@ -224,8 +225,6 @@ static void isolate(ArrayRef<Operation *> ops, Block &block,
     });
     builder.clone(*op, map);
   }
-  for (Operation *op : llvm::reverse(ops))
-    op->erase();
 }
 
 /// Wraps `kernel` (an op in a program body) into a rammer.operator.
@@ -243,9 +242,13 @@ static OperatorOp wrapInOperator(Operation *kernel, StringRef name) {
   isolate({kernel}, *body, inputs, [](Value v) {
     return !isBuffer(v) && isPlain(v.getDefiningOp());
   });
+  kernel->erase();
   OpBuilder end = OpBuilder::atBlockEnd(body);
   YieldOp::create(end, loc, ValueRange{});
   rop->setOperands(inputs.getArrayRef());
+  // One rTask per tile to start with; the scheduler may coarsen them.
+  if (scf::ForallOp loop = getTaskLoop(rop))
+    rop.setTasks(std::max<int64_t>(1, getTripCount(loop)));
   return rop;
 }
 
@@ -280,27 +283,6 @@ static ProgramOp buildProgram(ArrayRef<Operation *> run, StringRef name,
   return program;
 }
 
-/// Puts the ops of `program` (and of its operators) back where it stands.
-static void unwrap(ProgramOp program) {
-  IRRewriter rewriter(program.getContext());
-  for (OperatorOp rop : llvm::to_vector(program.getBody().front().getOps<OperatorOp>())) {
-    Block &body = rop.getBody().front();
-    Operation *yield = body.getTerminator();
-    SmallVector<Value> results(yield->getOperands());
-    rewriter.eraseOp(yield);
-    rewriter.inlineBlockBefore(&body, rop, rop.getInputs());
-    rewriter.replaceOp(rop, results);
-  }
-  if (ScheduleOp schedule = program.getSchedule())
-    rewriter.eraseOp(schedule);
-  Block &body = program.getBody().front();
-  Operation *yield = body.getTerminator();
-  SmallVector<Value> results(yield->getOperands());
-  rewriter.eraseOp(yield);
-  rewriter.inlineBlockBefore(&body, program, program.getInputs());
-  rewriter.replaceOp(program, results);
-}
-
 namespace {
 enum class Kind { Kernel, Plain, Allocation, Deallocation, Other };
 }
@@ -325,44 +307,44 @@ static Kind classify(Operation *op, Block *scope) {
   return Kind::Kernel;
 }
 
-/// Programs for every run of two or more kernels of `func`'s body.
-static SmallVector<ProgramOp> extractPrograms(func::FuncOp func, int64_t veus) {
-  SmallVector<ProgramOp> programs;
+/// Runs of two or more kernels of `func`'s body, each with the plain ops
+/// and allocations between its kernels (hoisted) and its deallocations
+/// (sunk).
+namespace {
+struct Run {
+  SmallVector<Operation *> kernels, before, after;
+};
+} // namespace
+
+static SmallVector<Run> findRuns(func::FuncOp func) {
+  SmallVector<Run> runs;
   if (func.isExternal() || !func.getBody().hasOneBlock())
-    return programs;
+    return runs;
   Block &block = func.getBody().front();
-  SmallVector<SmallVector<Operation *>> runs(1);
+  runs.emplace_back();
   for (Operation &op : block) {
     Kind kind = classify(&op, &block);
-    if (kind == Kind::Kernel || (!runs.back().empty() && kind != Kind::Other))
-      runs.back().push_back(&op);
-    else if (kind == Kind::Other && !runs.back().empty())
-      runs.emplace_back();
-  }
-  unsigned index = 0;
-  for (ArrayRef<Operation *> run : runs) {
-    SmallVector<Operation *> kernels, before, after;
-    for (Operation *op : run) {
-      Kind kind = classify(op, &block);
-      if (kind == Kind::Kernel)
-        kernels.push_back(op);
-      else if (kind == Kind::Deallocation)
-        after.push_back(op);
-      else if (!kernels.empty())
-        before.push_back(op); // plain ops and allocations, hoisted
+    Run &run = runs.back();
+    if (kind == Kind::Kernel)
+      run.kernels.push_back(&op);
+    else if (kind == Kind::Other) {
+      if (!run.kernels.empty())
+        runs.emplace_back();
+    } else if (kind == Kind::Deallocation) {
+      if (!run.kernels.empty())
+        run.after.push_back(&op);
+    } else if (!run.kernels.empty()) {
+      run.before.push_back(&op);
     }
-    if (kernels.size() < 2)
-      continue;
-    // Hoisted ops keep their order and read nothing a kernel writes (kernels
-    // have no results); deallocations wait for the whole program.
-    for (Operation *op : before)
-      op->moveBefore(kernels.front());
-    for (Operation *op : llvm::reverse(after))
-      op->moveAfter(kernels.back());
-    std::string name = llvm::formatv("{0}.p{1}", func.getSymName(), index++);
-    programs.push_back(buildProgram(kernels, name, veus));
   }
-  return programs;
+  // Deallocations and hoisted ops after the last kernel stay where they are.
+  for (Run &run : runs) {
+    Operation *last = run.kernels.empty() ? nullptr : run.kernels.back();
+    llvm::erase_if(run.before, [&](Operation *op) { return last && last->isBeforeInBlock(op); });
+    llvm::erase_if(run.after, [&](Operation *op) { return last && last->isBeforeInBlock(op); });
+  }
+  llvm::erase_if(runs, [](const Run &r) { return r.kernels.size() < 2; });
+  return runs;
 }
 
 //===----------------------------------------------------------------------===//
@@ -510,33 +492,16 @@ struct RammerSchedulePass
     VDevice device = getVDevice(*targetAttr, veus);
     Rates rates = getRates(*targetAttr);
 
-    llvm::SmallPtrSet<Operation *, 8> extracted;
-    if (extract)
-      for (func::FuncOp func : module.getOps<func::FuncOp>())
-        for (ProgramOp p : extractPrograms(func, device.veus))
-          extracted.insert(p);
-
-    SmallVector<ProgramOp> programs;
-    module.walk([&](ProgramOp p) {
-      if (!p.getSchedule())
-        programs.push_back(p);
-    });
     SmallVector<Scheduled, 2> done;
-    for (ProgramOp program : programs) {
+    auto plan = [&](ProgramOp program) {
       VDevice programDevice = device;
       programDevice.veus = program.getVdevice().getVeus();
       SmallVector<Kernel> kernels = describeKernels(program, rates);
       Schedule s = schedule(kernels, programDevice, *parsed, variants);
-      bool pays = s.makespanUs < s.unscheduledUs && kernels.size() >= 2;
-      if (extracted.contains(program) && !pays && !force) {
-        if (explain)
-          program.emitRemark() << llvm::formatv(
-              "rammer: left {0} kernels alone: predicted {1:f2} us in one "
-              "program vs {2:f2} us with one launch each",
-              kernels.size(), s.makespanUs, s.unscheduledUs);
-        unwrap(program);
-        continue;
-      }
+      return std::make_pair(kernels, s);
+    };
+    auto keep = [&](ProgramOp program, ArrayRef<Kernel> kernels,
+                    const Schedule &s) {
       writeSchedule(program, s, kernels);
       Scheduled entry{program, {}, s};
       for (OperatorOp rop : program.getBody().front().getOps<OperatorOp>())
@@ -549,22 +514,77 @@ struct RammerSchedulePass
             "{4} segments ({5} barriers); predicted {6:f2} us vs {7:f2} us "
             "with one launch per kernel; launches {8} -> 1",
             program.getSymName(), kernels.size(), s.placements.size(),
-            programDevice.veus, s.segments, s.barriers.size(), s.makespanUs,
-            s.unscheduledUs, launchesBefore);
+            program.getVdevice().getVeus(), s.segments, s.barriers.size(),
+            s.makespanUs, s.unscheduledUs, launchesBefore);
       }
       done.push_back(std::move(entry));
+    };
+
+    // Programs written by hand are scheduled as they stand.
+    SmallVector<ProgramOp> given;
+    module.walk([&](ProgramOp p) {
+      if (!p.getSchedule())
+        given.push_back(p);
+    });
+    for (ProgramOp program : given) {
+      auto [kernels, s] = plan(program);
+      keep(program, kernels, s);
     }
 
-    if (!report.empty()) {
-      std::error_code ec;
-      llvm::raw_fd_ostream os(report, ec, llvm::sys::fs::OF_Text);
-      if (ec) {
-        module.emitError() << "rammer-schedule: cannot write report '"
-                           << report << "': " << ec.message();
-        return signalPassFailure();
+    if (!extract)
+      return writeReport(module, done);
+    for (func::FuncOp func : module.getOps<func::FuncOp>()) {
+      unsigned index = 0;
+      for (Run &run : findRuns(func)) {
+        // Hoist the run's allocations and plain ops, sink its deallocations,
+        // remembering (in block order) where each stood.
+        llvm::SmallPtrSet<Operation *, 8> moving(run.before.begin(), run.before.end());
+        moving.insert(run.after.begin(), run.after.end());
+        SmallVector<std::pair<Operation *, Operation *>> moved;
+        for (Operation *op = run.kernels.front(); op != run.kernels.back();
+             op = op->getNextNode())
+          if (moving.contains(op))
+            moved.push_back({op, op->getNextNode()});
+        for (Operation *op : run.before)
+          op->moveBefore(run.kernels.front());
+        for (Operation *op : llvm::reverse(run.after))
+          op->moveAfter(run.kernels.back());
+
+        std::string name = llvm::formatv("{0}.p{1}", func.getSymName(), index);
+        ProgramOp program = buildProgram(run.kernels, name, device.veus);
+        auto [kernels, s] = plan(program);
+        if (!force && !(s.makespanUs < s.unscheduledUs)) {
+          // Not worth it: the function goes back to what it was.
+          if (explain)
+            program.emitRemark() << llvm::formatv(
+                "rammer: left {0} kernels alone: predicted {1:f2} us in one "
+                "program vs {2:f2} us with one launch each",
+                kernels.size(), s.makespanUs, s.unscheduledUs);
+          program.erase();
+          for (auto [op, next] : llvm::reverse(moved))
+            op->moveBefore(next);
+          continue;
+        }
+        ++index;
+        for (Operation *kernel : llvm::reverse(run.kernels))
+          kernel->erase();
+        keep(program, kernels, s);
       }
-      writePicture(os, done);
     }
+    writeReport(module, done);
+  }
+
+  void writeReport(ModuleOp module, MutableArrayRef<Scheduled> done) {
+    if (report.empty())
+      return;
+    std::error_code ec;
+    llvm::raw_fd_ostream os(report, ec, llvm::sys::fs::OF_Text);
+    if (ec) {
+      module.emitError() << "rammer-schedule: cannot write report '" << report
+                         << "': " << ec.message();
+      return signalPassFailure();
+    }
+    writePicture(os, done);
   }
 };
 } // namespace
