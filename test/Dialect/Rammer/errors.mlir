@@ -449,3 +449,88 @@ func.func @dependency_through_cast(%a: tensor<8xf32>) -> tensor<?xf32> {
   }
   return %p : tensor<?xf32>
 }
+
+// -----
+
+// On buffers, dependences are memory ones: "b" reads (a view of) the buffer
+// "a" writes, with no barrier between them.
+func.func @memory_read_after_write(%x: memref<8xf32>, %y: memref<8xf32>) {
+  rammer.program "p" vdevice <veus = 2> (%x, %y) : (memref<8xf32>, memref<8xf32>) -> () {
+  ^bb0(%bx: memref<8xf32>, %by: memref<8xf32>):
+    rammer.operator "a" tasks 1 (%bx) : (memref<8xf32>) -> () {
+    ^bb0(%o: memref<8xf32>):
+      %c = arith.constant 1.0 : f32
+      linalg.fill ins(%c : f32) outs(%o : memref<8xf32>)
+      rammer.yield
+    }
+    %v = memref.subview %bx[0] [4] [1] : memref<8xf32> to memref<4xf32, strided<[1]>>
+    rammer.operator "b" tasks 1 (%v, %by) : (memref<4xf32, strided<[1]>>, memref<8xf32>) -> () {
+    ^bb0(%i: memref<4xf32, strided<[1]>>, %o: memref<8xf32>):
+      %s = memref.subview %o[0] [4] [1] : memref<8xf32> to memref<4xf32, strided<[1]>>
+      memref.copy %i, %s : memref<4xf32, strided<[1]>> to memref<4xf32, strided<[1]>>
+      rammer.yield
+    }
+    // expected-error @+1 {{'rammer.schedule' op operator 'b' reads memory written by 'a' but its first rTask (step 0) is not separated by a barrier from 'a''s last rTask (step 0)}}
+    rammer.schedule {
+      rammer.task "a"[0] on 0 at 0
+      rammer.task "b"[0] on 1 at 0
+    }
+    rammer.yield
+  }
+  return
+}
+
+// -----
+
+// "b" overwrites the buffer "a" still reads.
+func.func @memory_write_after_read(%x: memref<8xf32>, %y: memref<8xf32>) {
+  rammer.program "p" vdevice <veus = 2> (%x, %y) : (memref<8xf32>, memref<8xf32>) -> () {
+  ^bb0(%bx: memref<8xf32>, %by: memref<8xf32>):
+    rammer.operator "a" tasks 1 (%bx, %by) : (memref<8xf32>, memref<8xf32>) -> () {
+    ^bb0(%i: memref<8xf32>, %o: memref<8xf32>):
+      memref.copy %i, %o : memref<8xf32> to memref<8xf32>
+      rammer.yield
+    }
+    rammer.operator "b" tasks 1 (%bx) : (memref<8xf32>) -> () {
+    ^bb0(%o: memref<8xf32>):
+      %c = arith.constant 1.0 : f32
+      linalg.fill ins(%c : f32) outs(%o : memref<8xf32>)
+      rammer.yield
+    }
+    // expected-error @+1 {{'rammer.schedule' op operator 'b' overwrites memory read by 'a' but its first rTask (step 0) is not separated by a barrier from 'a''s last rTask (step 0)}}
+    rammer.schedule {
+      rammer.task "a"[0] on 0 at 0
+      rammer.task "b"[0] on 1 at 0
+    }
+    rammer.yield
+  }
+  return
+}
+
+// -----
+
+// An operator whose effects cannot be traced (a call) conflicts with every
+// operator that touches memory.
+func.func private @opaque()
+func.func @memory_unknown(%x: memref<8xf32>) {
+  rammer.program "p" vdevice <veus = 2> (%x) : (memref<8xf32>) -> () {
+  ^bb0(%bx: memref<8xf32>):
+    rammer.operator "a" tasks 1 () : () -> () {
+      func.call @opaque() : () -> ()
+      rammer.yield
+    }
+    rammer.operator "b" tasks 1 (%bx) : (memref<8xf32>) -> () {
+    ^bb0(%o: memref<8xf32>):
+      %c = arith.constant 1.0 : f32
+      linalg.fill ins(%c : f32) outs(%o : memref<8xf32>)
+      rammer.yield
+    }
+    // expected-error @+1 {{'rammer.schedule' op operator 'b' writes memory also written by 'a'}}
+    rammer.schedule {
+      rammer.task "a"[0] on 0 at 0
+      rammer.task "b"[0] on 1 at 0
+    }
+    rammer.yield
+  }
+  return
+}
