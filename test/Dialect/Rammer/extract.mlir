@@ -22,7 +22,7 @@
 // CHECK-SAME: (%[[X:.*]]: memref<64x32xf32>, %[[Y:.*]]: memref<64x32xf32>, %[[OUT:.*]]: memref<64x32xf32>)
 // CHECK:      %[[A:.*]] = memref.alloc() : memref<64x32xf32>
 // CHECK-NEXT: %[[B:.*]] = memref.alloc() : memref<64x32xf32>
-// CHECK-NEXT: rammer.program "cell.p0" vdevice <veus = 4>(%[[X]], %[[A]], %[[Y]], %[[B]], %[[OUT]]) {rammer.predicted_us = 2.95{{[0-9.e+]*}} : f64, rammer.unscheduled_us = 6.14{{[0-9.e+]*}} : f64}
+// CHECK-NEXT: rammer.program "cell.p0" vdevice <veus = 4>(%[[X]], %[[A]], %[[Y]], %[[B]], %[[OUT]]) {rammer.predicted_us = 1.45{{[0-9.e+]*}} : f64, rammer.unscheduled_us = 3.44{{[0-9.e+]*}} : f64}
 // CHECK:      rammer.operator "k0.forall" tasks 2 duration 6.400000e-02(%{{.*}}, %{{.*}})
 // CHECK:        scf.forall
 // CHECK:          linalg.exp

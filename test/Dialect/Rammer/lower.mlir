@@ -17,7 +17,7 @@
 // CHECK:     %[[TASKS:.*]] = memref.get_global @__rammer_cell.p0_tasks
 // CHECK:     %[[COUNT:.*]] = memref.alloca() : memref<2xi32>
 // CHECK-COUNT-2: memref.store %{{.*}}, %[[COUNT]]
-// CHECK:     omp.parallel num_threads(%{{.*}} : i32) {
+// CHECK:     omp.parallel {
 // CHECK:       scf.while
 // CHECK:         memref.atomic_rmw addi %{{.*}}, %[[COUNT]][%{{.*}}]
 // CHECK:       } do {

@@ -7,11 +7,11 @@
 // 3 rTask times); the critical-path policy sees that "c" has slack and puts
 // it beside "b" where vEUs idle (2 rTask times). The durations are given, so
 // the target's model is not asked; these rTasks have no loop to coarsen.
-// With the CPU costs (launch 2 us, barrier 0.8 us, dispatch 0.02 us):
-// wavefront 2 + 2 x 1.02 + 0.8 + 1.02 = 5.86 us, critical-path 4.84 us; one
-// launch per operator 3 x (2 + 1) = 9 us.
+// With the CPU costs (launch 1.1 us, barrier 0.2 us, dispatch 0.02 us):
+// wavefront 1.1 + 2 x 1.02 + 0.2 + 1.02 = 4.36 us, critical-path 3.34 us; one
+// launch per operator 3 x (1.1 + 1) = 6.3 us.
 
-// WAVE: remark: rammer: program 'cell': 3 operators, 8 rTasks on 4 vEUs in 2 segments (1 barriers); predicted 5.86 us vs 9.00 us with one launch per kernel; launches 3 -> 1
+// WAVE: remark: rammer: program 'cell': 3 operators, 8 rTasks on 4 vEUs in 2 segments (1 barriers); predicted 4.36 us vs 6.30 us with one launch per kernel; launches 3 -> 1
 // WAVE:      rammer.schedule {
 // WAVE-NEXT:   rammer.task "a"[0] on 0 at 0
 // WAVE-NEXT:   rammer.task "a"[1] on 1 at 0
@@ -24,7 +24,7 @@
 // WAVE-NEXT:   rammer.task "b"[1] on 1 at 2
 // WAVE-NEXT: }
 
-// CP: remark: rammer: program 'cell': 3 operators, 8 rTasks on 4 vEUs in 2 segments (1 barriers); predicted 4.84 us vs 9.00 us with one launch per kernel; launches 3 -> 1
+// CP: remark: rammer: program 'cell': 3 operators, 8 rTasks on 4 vEUs in 2 segments (1 barriers); predicted 3.34 us vs 6.30 us with one launch per kernel; launches 3 -> 1
 // CP:      rammer.schedule {
 // CP-NEXT:   rammer.task "a"[0] on 0 at 0
 // CP-NEXT:   rammer.task "a"[1] on 1 at 0
@@ -42,7 +42,7 @@
 // CP-NEXT: }
 
 // SVG: <svg
-// SVG: cell: 3 operators, 2 segments, predicted 4.84 us (one launch per kernel: 9.00 us)
+// SVG: cell: 3 operators, 2 segments, predicted 3.34 us (one launch per kernel: 6.30 us)
 // SVG: vEU 3
 // SVG-COUNT-8: <rect
 // SVG: </svg>

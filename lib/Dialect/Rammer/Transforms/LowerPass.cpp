@@ -194,9 +194,9 @@ LogicalResult Lowering::lower() {
   for (int64_t segment = 0; segment < segments; ++segment)
     memref::StoreOp::create(b, loc, zero, counters, cst(segment));
 
-  omp::ParallelOperands clauses;
-  clauses.numThreads = arith::ConstantIntOp::create(b, loc, veus, 32);
-  auto parallel = omp::ParallelOp::create(b, loc, clauses);
+  // As many threads as OpenMP gives (OMP_NUM_THREADS), like the parallel
+  // loops of unscheduled kernels: the claim loop copes with any number.
+  auto parallel = omp::ParallelOp::create(b, loc, omp::ParallelOperands());
   Block *region = new Block();
   parallel.getRegion().push_back(region);
   b.setInsertionPointToStart(region);

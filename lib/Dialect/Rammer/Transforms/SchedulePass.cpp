@@ -169,10 +169,11 @@ static VDevice getVDevice(roller::TargetAttr target, int64_t veus) {
     device.barrierUs = 1.5; // a grid-wide barrier
     device.taskUs = 0.2;    // a block reading its next rTask
   } else {
-    // Measured with libomp on this project's dev machine (bench/rammer):
-    // a parallel region's fork and join, a barrier, a table dispatch.
-    device.launchUs = 2.0;
-    device.barrierUs = 0.8;
+    // Measured with libomp on this project's dev machine (2 cores, hot
+    // threads) by bench/rammer/calibrate.py: a parallel region's fork and
+    // join 1.1 us, a barrier with the vEU claim 0.17-0.19 us.
+    device.launchUs = 1.1;
+    device.barrierUs = 0.2;
     device.taskUs = 0.02;
   }
   return device;
