@@ -13,6 +13,39 @@ import numpy as np
 from .fused import ID2, Program, _Builder, _bias, _ew, _np_softmax, _row_apply, _row_reduce, _t, softmax_rows
 
 
+class _Numpy:
+    """The few array operations the references use, for numpy; `torch_ops()` gives the same for
+    PyTorch, so that a benchmark runs the very same graph eagerly."""
+    relu = staticmethod(lambda y: np.maximum(y, 0))
+    tanh = staticmethod(np.tanh)
+    exp = staticmethod(np.exp)
+    cat = staticmethod(lambda ys: np.concatenate(ys, axis=1))
+    rowmax = staticmethod(lambda y: y.max(axis=1, keepdims=True))
+    softmax = staticmethod(_np_softmax)
+    sigmoid = staticmethod(lambda z: 1 / (1 + np.exp(-z)))
+    square = staticmethod(np.square)
+
+
+def torch_ops():
+    import torch
+
+    class _Torch:
+        relu = staticmethod(torch.relu)
+        tanh = staticmethod(torch.tanh)
+        exp = staticmethod(torch.exp)
+        cat = staticmethod(lambda ys: torch.cat(ys, dim=1))
+        rowmax = staticmethod(lambda y: y.amax(dim=1, keepdim=True))
+        softmax = staticmethod(lambda y: torch.softmax(y, dim=1))
+        sigmoid = staticmethod(torch.sigmoid)
+        square = staticmethod(torch.square)
+    return _Torch
+
+
+def _program(name, mlir, shapes, impl, notes=None) -> Program:
+    """A Program whose reference is `impl(numpy ops, *args)`; notes["impl"] takes other ops."""
+    return Program(name, mlir, list(shapes), lambda *a: impl(_Numpy, *a), dict(notes or {}, impl=impl))
+
+
 def _concat_cols(b: _Builder, parts: list[tuple[str, int]], rows: int) -> tuple[str, int]:
     """Concatenates (value, width) parts along the columns (tensor.insert_slice)."""
     total = sum(w for _, w in parts)
@@ -56,10 +89,10 @@ def _dense_relu(b: _Builder, p: _Params, x: str, m: int, k: int, n: int, relu: b
     return (_ew(b, y, (m, n), "relu") if relu else y), (int(w[4:]), int(bias[4:]), relu)
 
 
-def _np_dense(x, args, spec):
+def _np_dense(x, args, spec, xp=_Numpy):
     w, bias, relu = spec
     y = x @ args[w] + args[bias]
-    return np.maximum(y, 0) if relu else y
+    return xp.relu(y) if relu else y
 
 
 def inception_cell(rows: int = 49, cin: int = 64, widths=(32, 48, 16, 16), name: str = "inception") -> Program:
@@ -87,16 +120,16 @@ def inception_cell(rows: int = 49, cin: int = 64, widths=(32, 48, 16, 16), name:
     out, total = _concat_cols(b, branches, rows)
     b.args = shapes
 
-    def ref(*args):
+    def impl(xp, *args):
         outs = []
         for chain in specs:
             y = args[0]
             for spec in chain:
-                y = y - y.max(axis=1, keepdims=True) if spec == "rowmax" else _np_dense(y, args, spec)
+                y = y - xp.rowmax(y) if spec == "rowmax" else _np_dense(y, args, spec, xp)
             outs.append(y)
-        return np.concatenate(outs, axis=1)
+        return xp.cat(outs)
 
-    return Program(name, b.text(out, (rows, total)), list(shapes), ref)
+    return _program(name, b.text(out, (rows, total)), shapes, impl)
 
 
 def nasnet_cell(rows: int = 37, channels: int = 44, name: str = "nasnet") -> Program:
@@ -127,16 +160,17 @@ def nasnet_cell(rows: int = 37, channels: int = 44, name: str = "nasnet") -> Pro
     out, total = _concat_cols(b, [(s, channels) for s in states[2:]], rows)
     b.args = shapes
 
-    def ref(*args):
+    def impl(xp, *args):
         st = [args[0], args[1]]
         for blk in range(len(plan)):
             ys = []
             for kind, i, spec in specs[2 * blk: 2 * blk + 2]:
-                ys.append(_np_dense(st[i], args, spec) if kind == "sep" else np.tanh(st[i]) if kind == "tanh" else st[i])
+                ys.append(_np_dense(st[i], args, spec, xp) if kind == "sep" else xp.tanh(st[i]) if kind == "tanh"
+                          else st[i])
             st.append(ys[0] + ys[1])
-        return np.concatenate(st[2:], axis=1)
+        return xp.cat(st[2:])
 
-    return Program(name, b.text(out, (rows, total)), list(shapes), ref)
+    return _program(name, b.text(out, (rows, total)), shapes, impl)
 
 
 def mha_heads(tokens: int = 32, dim: int = 64, heads: int = 4, name: str = "mha") -> Program:
@@ -164,15 +198,15 @@ def mha_heads(tokens: int = 32, dim: int = 64, heads: int = 4, name: str = "mha"
     out = b.matmul(cat, wo, tokens, dim, dim)
     b.args = shapes
 
-    def ref(x, *params):
+    def impl(xp, x, *params):
         args = (x,) + params
         heads_out = []
         for wq, wk, wv in weights:
             q, k, v = x @ args[wq], x @ args[wk], x @ args[wv]
-            heads_out.append(_np_softmax(q @ k.T / np.sqrt(dh)) @ v)
-        return np.concatenate(heads_out, axis=1) @ args[int(wo[4:])]
+            heads_out.append(xp.softmax(q @ k.T / np.sqrt(dh)) @ v)
+        return xp.cat(heads_out) @ args[int(wo[4:])]
 
-    return Program(name, b.text(out, (tokens, dim)), list(shapes), ref)
+    return _program(name, b.text(out, (tokens, dim)), shapes, impl)
 
 
 def lstm_cell(batch: int = 1, inputs: int = 64, hidden: int = 64, name: str = "lstm") -> Program:
@@ -194,14 +228,13 @@ def lstm_cell(batch: int = 1, inputs: int = 64, hidden: int = 64, name: str = "l
     h2 = _binary(b, gates["o"], _ew(b, c2, (batch, hidden), "tanh"), batch, hidden, "mulf")
     b.args = shapes
 
-    def ref(x, h, c, *params):
+    def impl(xp, x, h, c, *params):
         args = (x, h, c) + params
-        sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
         pre = {g: x @ args[w] + h @ args[u] + args[bb] for g, (w, u, bb) in gate_args.items()}
-        c_next = sig(pre["f"]) * c + sig(pre["i"]) * np.tanh(pre["g"])
-        return sig(pre["o"]) * np.tanh(c_next)
+        c_next = xp.sigmoid(pre["f"]) * c + xp.sigmoid(pre["i"]) * xp.tanh(pre["g"])
+        return xp.sigmoid(pre["o"]) * xp.tanh(c_next)
 
-    return Program(name, b.text(h2, (batch, hidden)), list(shapes), ref)
+    return _program(name, b.text(h2, (batch, hidden)), shapes, impl)
 
 
 def random_dag(seed: int, nodes: int = 8, name: str = "dag") -> Program:
@@ -241,9 +274,8 @@ def random_dag(seed: int, nodes: int = 8, name: str = "dag") -> Program:
     for k in sinks[1:]:
         out = _binary(b, out, values[k], m, n, "addf")
     b.args = shapes
-    unary = {"relu": lambda y: np.maximum(y, 0), "tanh": np.tanh, "neg": np.negative, "sq": np.square}
-
-    def ref(*args):
+    def impl(xp, *args):
+        unary = {"relu": xp.relu, "tanh": xp.tanh, "neg": lambda y: -y, "sq": xp.square}
         vals = [args[0]]
         for s in steps:
             if s[0] == "unary":
@@ -251,7 +283,7 @@ def random_dag(seed: int, nodes: int = 8, name: str = "dag") -> Program:
             elif s[0] == "dense":
                 vals.append(vals[s[1]] @ args[s[2]])
             elif s[0] == "rowred":
-                vals.append(vals[s[1]] - vals[s[1]].max(axis=1, keepdims=True))
+                vals.append(vals[s[1]] - xp.rowmax(vals[s[1]]))
             else:
                 vals.append(vals[s[1]] + vals[s[2]] if s[3] == "addf" else vals[s[1]] * vals[s[2]])
         y = vals[sinks[0]]
@@ -259,4 +291,4 @@ def random_dag(seed: int, nodes: int = 8, name: str = "dag") -> Program:
             y = y + vals[k]
         return y
 
-    return Program(name, b.text(out, (m, n)), list(shapes), ref, {"steps": steps, "sinks": sinks})
+    return _program(name, b.text(out, (m, n)), shapes, impl, {"steps": steps, "sinks": sinks})
