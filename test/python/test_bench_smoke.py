@@ -35,3 +35,18 @@ def test_welder_bench_smoke(tmp_path):
         assert row["kernels_welder"] < row["kernels_unfused"]
         assert row["bytes_welder"] < row["bytes_unfused"]
     assert (tmp_path / "welder.md").read_text().startswith("# Welder on the CPU")
+
+
+def test_rammer_bench_smoke(tmp_path):
+    pytest.importorskip("torch", reason="the harness compares against PyTorch")
+    out = tmp_path / "rammer.json"
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "rammer", "run.py"), "--smoke", "--threads", "1",
+                    "--repeat", "3", "--out", str(out)], check=True, capture_output=True, text=True)
+    rows = json.loads(out.read_text())["threads"]["1"]
+    assert set(rows) == {"inception_b1", "lstm_b1"}
+    for row in rows.values():
+        assert "error" not in row and row["torch_rel_error"] <= 1e-4
+        assert row["fourfold_launches"] <= row["no_rammer_launches"]
+    # The inception branches stay apart after welder: rammer co-schedules them.
+    assert rows["inception_b1"]["fourfold_launches"] < rows["inception_b1"]["no_rammer_launches"]
+    assert (tmp_path / "rammer.md").read_text().startswith("# Rammer on the CPU")

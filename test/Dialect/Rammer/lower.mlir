@@ -39,6 +39,11 @@
 // CHECK:               linalg.exp
 // CHECK:           case 1 {
 // CHECK:               linalg.negf
+// A segment's switch has cases only for its own operators.
+// CHECK:           default {
+// CHECK:       omp.barrier
+// CHECK:       scf.while
+// CHECK:           scf.index_switch
 // The 2-D tile loop (4 x 2) is delinearized row-major.
 // CHECK:           case 2 {
 // CHECK:             scf.for %[[IT2:.*]] =
@@ -48,8 +53,6 @@
 // CHECK:               affine.apply #{{.*}}(%[[J]])
 // CHECK:               linalg.add
 // CHECK:           default {
-// CHECK:       omp.barrier
-// CHECK:       scf.while
 // CHECK-NOT:   omp.barrier
 // CHECK:       omp.terminator
 // CHECK:     memref.dealloc

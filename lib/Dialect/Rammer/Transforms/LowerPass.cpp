@@ -200,9 +200,15 @@ LogicalResult Lowering::lower() {
   Block *region = new Block();
   parallel.getRegion().push_back(region);
   b.setInsertionPointToStart(region);
-  SmallVector<int64_t> cases = llvm::to_vector(
-      llvm::seq<int64_t>(0, static_cast<int64_t>(operators.size())));
   for (int64_t segment = 0; segment < segments; ++segment) {
+    // A segment's switch has a case only for the operators it runs (an
+    // operator's body is emitted once per segment it has rTasks in).
+    SmallVector<int64_t> cases;
+    for (int64_t v = 0; v < veus; ++v)
+      for (auto [k, t] : lists[segment * veus + v])
+        cases.push_back(k);
+    llvm::sort(cases);
+    cases.erase(std::unique(cases.begin(), cases.end()), cases.end());
     auto claim = scf::WhileOp::create(b, loc, TypeRange{b.getIndexType()},
                                       ValueRange{});
     {
@@ -232,10 +238,10 @@ LogicalResult Lowering::lower() {
       Value task = load(tileTable, taskLoop.getInductionVar());
       auto sw = scf::IndexSwitchOp::create(b, loc, TypeRange{}, kind, cases,
                                            cases.size());
-      for (auto [i, caseRegion] : llvm::enumerate(sw.getCaseRegions())) {
+      for (auto [index, caseRegion] : llvm::zip(cases, sw.getCaseRegions())) {
         Block *block = b.createBlock(&caseRegion);
         b.setInsertionPointToStart(block);
-        emitTask(b, loc, i, task, map);
+        emitTask(b, loc, index, task, map);
         scf::YieldOp::create(b, loc);
       }
       b.createBlock(&sw.getDefaultRegion());
