@@ -63,12 +63,14 @@ def RammerSchedule : Pass<"rammer-schedule", "ModuleOp"> {
 def RammerLower : Pass<"rammer-lower", "ModuleOp"> {
   let summary = "Turn each scheduled rProgram into one parallel region (CPU)";
   let description = [{
-    A program on buffers becomes one OpenMP parallel region: each thread takes
-    vEUs (thread t runs vEUs t, t + threads, ...), and for each segment runs
-    its vEUs' rTasks from constant tables (operator, rTask) through a switch
-    over the operators, then waits at a barrier before the next segment. An
-    rTask runs its share of its operator's tile loop. One fork and join per
-    program instead of one per kernel.
+    A program on buffers becomes one OpenMP parallel region (as many threads
+    as OpenMP gives, OMP_NUM_THREADS). For each segment, every thread claims
+    the next unclaimed vEU from a shared counter and runs that vEU's rTasks,
+    in step order, from constant tables (operator, rTask) through a switch
+    over the segment's operators; a barrier separates segments. An rTask runs
+    its share of its operator's tile loop. One fork and join per program
+    instead of one per kernel; every vEU runs exactly once whatever the
+    thread count.
   }];
   let dependentDialects = [
     "::mlir::omp::OpenMPDialect", "::mlir::scf::SCFDialect",

@@ -46,7 +46,7 @@ def demo(args) -> int:
     src = examples.source(args.example)
     print(f"fourfold demo: '{args.example}' ({examples.HERE}/{args.example}.mlir)")
     print(f"  input: {summarize(op_counts(src), 6)}")
-    print("  fourfold passes in this run: welder (CPU), roller (CPU and GPU). rammer and grinder are")
+    print("  fourfold passes in this run: welder (CPU), roller (CPU and GPU), rammer (CPU). grinder is")
     print("  not in the pipelines yet.\n")
 
     # What welder decides: fusion groups, each one loop nest with its intermediates in cache.
@@ -81,6 +81,18 @@ def demo(args) -> int:
         print(f"  {stage:<10} {seconds * 1e3:7.1f}ms  {summarize(op_counts(fn.stages[stage]))}")
     jit = fn.compile_time - fn.compilation.total_time
     print(f"  {'LLVM JIT':<10} {jit * 1e3:7.1f}ms  (ExecutionEngine, -O3, host CPU)")
+
+    # What rammer decides on the bufferized kernels: runs of kernels co-scheduled in one region.
+    scheduled = Pipeline([("rammer", "rammer-schedule{target=host}")]).run(fn.stages["bufferize"]).module
+    programs = [op for op in walk_operations(scheduled.operation) if op.name == "rammer.program"]
+    print(f"rammer: {len(programs)} program(s) (one OpenMP region each instead of one per parallel kernel)")
+    for op in programs:
+        ops = [o for o in op.regions[0].blocks[0].operations if o.operation.name == "rammer.operator"]
+        tasks = sum(ir.IntegerAttr(o.attributes["tasks"]).value for o in ops)
+        print(f"  {ir.StringAttr(op.attributes['sym_name']).value}: {len(ops)} operators, {tasks} rTasks; "
+              f"predicted {ir.FloatAttr(op.attributes['rammer.predicted_us']).value:.2f} us vs "
+              f"{ir.FloatAttr(op.attributes['rammer.unscheduled_us']).value:.2f} us one launch each")
+    print()
 
     rng = np.random.default_rng(0)
     inputs = make_inputs(rng)
