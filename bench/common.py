@@ -6,6 +6,12 @@ import statistics
 import time
 
 
+def geomean(xs):
+    """Geometric mean (nan for no values): how ratios are summarised in every harness."""
+    import math
+    return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else float("nan")
+
+
 def median_time(fn, repeat, budget_s=3.0):
     fn()  # warm-up (and page-in)
     times = []

@@ -16,7 +16,6 @@ per operator; the default: welder's groups).
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import sys
@@ -24,7 +23,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from common import bench_main, median_time  # noqa: E402
+from common import bench_main, geomean, median_time  # noqa: E402
 
 
 def figures(fourfold, mlir: str, fuse: bool):
@@ -87,10 +86,6 @@ def worker(args):
         rows[name] = row
         print(name, json.dumps({k: (round(v, 6) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)
     return rows
-
-
-def geomean(xs):
-    return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else float("nan")
 
 
 def markdown(result):
