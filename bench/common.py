@@ -12,6 +12,12 @@ def geomean(xs):
     return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else float("nan")
 
 
+def rel_error(got, expected) -> float:
+    """Largest absolute error relative to the largest |expected|: how every harness checks."""
+    import numpy as np
+    return float(np.max(np.abs(got - expected)) / max(1e-30, float(np.max(np.abs(expected)))))
+
+
 def median_time(fn, repeat, budget_s=3.0):
     fn()  # warm-up (and page-in)
     times = []

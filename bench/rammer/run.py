@@ -23,7 +23,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from common import bench_main, geomean, median_time  # noqa: E402
+from common import bench_main, geomean, median_time, rel_error  # noqa: E402
 
 
 def graphs(smoke: bool):
@@ -69,7 +69,7 @@ def worker(args):
             row[f"{label}_launches"] = loops.count("omp.parallel")
             row[f"{label}_barriers"] = loops.count("omp.barrier")
             out = compiled(*inputs)
-            err = float(np.max(np.abs(out - expected)) / max(1e-30, np.max(np.abs(expected))))
+            err = rel_error(out, expected)
             row[f"{label}_rel_error"] = err
             if err > 1e-4:
                 row["error"] = f"{label}: wrong result ({err:.2e})"
@@ -83,7 +83,7 @@ def worker(args):
             impl = prog.notes["impl"]
             with torch.no_grad():
                 got = impl(tops, *tin).numpy()
-                row["torch_rel_error"] = float(np.max(np.abs(got - expected)) / np.max(np.abs(expected)))
+                row["torch_rel_error"] = rel_error(got, expected)
                 row["torch_s"], _ = median_time(lambda: impl(tops, *tin), args.repeat)
         rows[name] = row
         print(name, json.dumps({k: (round(v, 7) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)

@@ -21,7 +21,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from common import bench_main, median_time  # noqa: E402
+from common import bench_main, median_time, rel_error  # noqa: E402
 
 
 def worker(args):
@@ -53,7 +53,7 @@ def worker(args):
         fn = fourfold.compile(src)
         row["compile_s"] = time.perf_counter() - t
         out = fn(*inputs)
-        row["max_rel_error"] = float(np.max(np.abs(out - expected)) / max(1e-30, np.max(np.abs(expected))))
+        row["max_rel_error"] = rel_error(out, expected)
         if row["max_rel_error"] > 1e-4:
             row["error"] = "wrong result"
             rows[name] = row

@@ -23,7 +23,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from common import bench_main, geomean, median_time  # noqa: E402
+from common import bench_main, geomean, median_time, rel_error  # noqa: E402
 
 
 def figures(fourfold, mlir: str, fuse: bool):
@@ -63,7 +63,7 @@ def worker(args):
             compiled = fourfold.compile(prog.mlir, pipeline=fourfold.Pipeline.named("cpu", welder=welder))
             row[f"{label}_compile_s"] = time.perf_counter() - t
             out = compiled(*inputs)
-            err = float(np.max(np.abs(out - expected)) / max(1e-30, np.max(np.abs(expected))))
+            err = rel_error(out, expected)
             row[f"{label}_rel_error"] = err
             if err > 1e-4:
                 row["error"] = f"{label}: wrong result ({err:.2e})"
@@ -81,7 +81,7 @@ def worker(args):
                 compiled_fn = torch.compile(fn)
                 got = compiled_fn(*tin).numpy()
                 row["inductor_compile_s"] = time.perf_counter() - t
-                row["inductor_rel_error"] = float(np.max(np.abs(got - expected)) / np.max(np.abs(expected)))
+                row["inductor_rel_error"] = rel_error(got, expected)
                 row["inductor_s"], _ = median_time(lambda: compiled_fn(*tin), args.repeat)
         rows[name] = row
         print(name, json.dumps({k: (round(v, 6) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)

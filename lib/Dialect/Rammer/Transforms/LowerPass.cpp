@@ -70,7 +70,7 @@ void Lowering::emitTask(OpBuilder &b, Location loc, unsigned index, Value task,
   for (auto [arg, input] : llvm::zip(body.getArguments(), rop.getInputs()))
     map.map(arg, map.lookupOrDefault(input));
   for (Operation &op : body.without_terminator()) {
-    if (&op != loop.getOperation() || !loop) {
+    if (!loop || &op != loop.getOperation()) {
       b.clone(op, map);
       continue;
     }
