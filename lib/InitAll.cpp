@@ -3,6 +3,7 @@
 #include "InitAll.h"
 
 #include "Grinder/Grinder.h"
+#include "Grinder/Passes.h"
 #include "Pipelines/Pipelines.h"
 #include "Rammer/Passes.h"
 #include "Rammer/Rammer.h"
@@ -27,6 +28,7 @@ void mlir::fourfold::registerAllPasses() {
     roller::registerRollerPasses();
     welder::registerWelderPasses();
     rammer::registerRammerPasses();
+    grinder::registerGrinderPasses();
     registerPipelines();
   });
 }

@@ -36,6 +36,9 @@ def Grinder_Dialect : Dialect {
   let hasOperationAttrVerify = 1;
   let extraClassDeclaration = [{
     static constexpr ::llvm::StringLiteral kPlaceAttrName = "grinder.place";
+    /// What --grinder-schedule predicted for a construct (a dictionary:
+    /// host_us, device_us, block_us, kernels, utasks).
+    static constexpr ::llvm::StringLiteral kEstimateAttrName = "grinder.estimate";
   }];
 }
 

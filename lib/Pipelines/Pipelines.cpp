@@ -21,12 +21,18 @@ static Stage frontendStage() {
 
 // Tensors to buffers. Entry arguments marked `bufferization.writable = false`
 // (the Python runtime marks them) are copied rather than written in place.
+// Loops may yield fresh buffers (a loop-carried tensor written by a kernel);
+// grinder-hoist-buffers then moves the per-iteration buffers out of loops
+// where the previous iteration's contents are dead, before deallocations are
+// placed.
 static Stage bufferizeStage(bool outParams) {
   std::string passes = "one-shot-bufferize{bufferize-function-boundaries "
+                       "allow-return-allocs-from-loops "
                        "function-boundary-type-conversion=identity-layout-map}";
   if (outParams)
     passes += ",buffer-results-to-out-params{modify-public-functions=1}";
-  passes += ",buffer-deallocation-pipeline,convert-bufferization-to-memref";
+  passes += ",func.func(grinder-hoist-buffers),buffer-deallocation-pipeline,"
+            "convert-bufferization-to-memref";
   return {"bufferize", passes};
 }
 
@@ -67,6 +73,13 @@ mlir::fourfold::getCPUStages(const CPUPipelineOptions &options,
                                     (options.parallel ? "true" : "false") +
                                     "},canonicalize,cse"});
   stages.push_back(bufferizeStage(options.outParams));
+  if (options.grinder && options.parallel)
+    // Every loop / branch with kernels inside: driven from the host (a
+    // parallel region per kernel and iteration), run inside one parallel
+    // region, or on one core, whichever the cost model predicts fastest.
+    stages.push_back({"grinder", "grinder-schedule{target=" +
+                                     passOptionValue(options.target) +
+                                     "},grinder-lower,canonicalize"});
   if (options.rammer && options.parallel)
     // Runs of independent kernels become rPrograms: one parallel region
     // each, rTasks placed on the cores ahead of time, barriers between

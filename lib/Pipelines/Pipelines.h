@@ -38,6 +38,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                                      "parallel region per rProgram (needs "
                                      "parallel)"),
                       llvm::cl::init(true)};
+  Option<bool> grinder{*this, "grinder",
+                       llvm::cl::desc("Place loops and branches on the host, "
+                                      "in one parallel region, or on one core "
+                                      "(needs parallel)"),
+                       llvm::cl::init(true)};
   Option<bool> parallel{*this, "parallel",
                         llvm::cl::desc("Spread roller's outer tiles over the "
                                        "cores (OpenMP; OMP_NUM_THREADS sets "

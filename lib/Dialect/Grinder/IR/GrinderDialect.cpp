@@ -62,6 +62,11 @@ LogicalResult GridBarrierOp::verify() {
 LogicalResult GrinderDialect::verifyOperationAttribute(Operation *op,
                                                        NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
+  if (name == kEstimateAttrName) {
+    if (!isa<DictionaryAttr>(attr.getValue()))
+      return op->emitOpError() << "'" << name << "' must be a dictionary";
+    return success();
+  }
   if (name != kPlaceAttrName)
     return op->emitOpError() << "unknown grinder attribute '" << name << "'";
   auto place = dyn_cast<PlacementAttr>(attr.getValue());

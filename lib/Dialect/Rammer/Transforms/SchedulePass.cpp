@@ -1,5 +1,6 @@
 //===- SchedulePass.cpp - rOperator extraction and --rammer-schedule -----===//
 
+#include "Rammer/Cost.h"
 #include "Rammer/Dependences.h"
 #include "Rammer/Passes.h"
 #include "Rammer/Scheduler.h"
@@ -25,159 +26,6 @@ namespace mlir::fourfold::rammer {
 using namespace mlir;
 using namespace mlir::fourfold;
 using namespace mlir::fourfold::rammer;
-
-//===----------------------------------------------------------------------===//
-// Work of a loop nest: a roofline over one compute unit
-//===----------------------------------------------------------------------===//
-
-namespace {
-struct Work {
-  double flops = 0, bytes = 0;
-  Work &operator+=(const Work &o) {
-    flops += o.flops;
-    bytes += o.bytes;
-    return *this;
-  }
-  Work scaled(double n) const { return {flops * n, bytes * n}; }
-};
-} // namespace
-
-static double elements(Type type) {
-  if (auto shaped = dyn_cast<ShapedType>(type); shaped && shaped.hasStaticShape())
-    return shaped.getNumElements();
-  return 1;
-}
-static double bytesOf(Type type) {
-  Type element = getElementTypeOrSelf(type);
-  unsigned bits = element.isIntOrIndexOrFloat() ? element.getIntOrFloatBitWidth() : 32;
-  return elements(type) * std::max(1u, bits / 8);
-}
-
-static Work estimate(Block &block);
-
-static double constantTrips(OpFoldResult lb, OpFoldResult ub, OpFoldResult step) {
-  auto l = getConstantIntValue(lb), u = getConstantIntValue(ub),
-       s = getConstantIntValue(step);
-  if (!l || !u || !s || *s <= 0)
-    return 1; // unknown: count one iteration
-  return std::max<int64_t>(0, llvm::divideCeil(*u - *l, *s));
-}
-
-static Work estimate(Operation *op) {
-  Work w;
-  if (auto loop = dyn_cast<scf::ForOp>(op)) {
-    double trips = constantTrips(loop.getLowerBound(), loop.getUpperBound(),
-                                 loop.getStep());
-    return estimate(*loop.getBody()).scaled(trips);
-  }
-  if (auto loop = dyn_cast<scf::ForallOp>(op)) {
-    double trips = 1;
-    for (auto [l, u, s] : llvm::zip(loop.getMixedLowerBound(),
-                                    loop.getMixedUpperBound(), loop.getMixedStep()))
-      trips *= constantTrips(l, u, s);
-    return estimate(*loop.getBody()).scaled(trips);
-  }
-  if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
-    double trips = 1;
-    for (auto [l, u, s] : llvm::zip(loop.getLowerBound(), loop.getUpperBound(),
-                                    loop.getStep()))
-      trips *= constantTrips(l, u, s);
-    return estimate(*loop.getBody()).scaled(trips);
-  }
-  if (auto contract = dyn_cast<vector::ContractionOp>(op)) {
-    SmallVector<int64_t> bounds;
-    contract.getIterationBounds(bounds);
-    double n = 1;
-    for (int64_t b : bounds)
-      n *= b;
-    return {2 * n, 0};
-  }
-  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
-    double points = 1;
-    for (int64_t r : linalgOp.getStaticLoopRanges())
-      points *= ShapedType::isDynamic(r) ? 1 : r;
-    w.flops = points * std::max<size_t>(1, linalgOp.getBlock()->getOperations().size() - 1);
-    for (Value operand : op->getOperands())
-      w.bytes += bytesOf(operand.getType());
-    return w;
-  }
-  if (isa<memref::CopyOp>(op))
-    return {0, 2 * bytesOf(op->getOperand(0).getType())};
-  if (isa<vector::TransferReadOp, vector::LoadOp, memref::LoadOp,
-          vector::MaskedLoadOp, vector::GatherOp>(op))
-    return {0, bytesOf(op->getResult(0).getType())};
-  if (isa<vector::TransferWriteOp, vector::StoreOp, memref::StoreOp,
-          vector::MaskedStoreOp>(op))
-    return {0, bytesOf(op->getOperand(0).getType())};
-  if (op->getNumResults() == 1) {
-    Type type = op->getResult(0).getType();
-    Dialect *dialect = op->getDialect();
-    StringRef ns = dialect ? dialect->getNamespace() : "";
-    if (isa<FloatType>(getElementTypeOrSelf(type)) && (ns == "arith" || ns == "math")) {
-      double lanes = elements(type);
-      w.flops = isa<math::FmaOp, vector::FMAOp>(op) ? 2 * lanes : lanes;
-    } else if (isa<vector::FMAOp>(op)) {
-      w.flops = 2 * elements(type);
-    }
-  }
-  for (Region &region : op->getRegions())
-    for (Block &block : region)
-      w += estimate(block);
-  return w;
-}
-
-static Work estimate(Block &block) {
-  Work w;
-  for (Operation &op : block)
-    w += estimate(&op);
-  return w;
-}
-
-namespace {
-/// Per-unit rates of a target: what one rTask runs on.
-struct Rates {
-  double gflops = 1, l1GBs = 1;
-  double us(const Work &w) const {
-    // GFLOP/s and GB/s are 1e3 per microsecond.
-    return std::max(w.flops / (gflops * 1e3), w.bytes / (l1GBs * 1e3));
-  }
-};
-} // namespace
-
-static Rates getRates(roller::TargetAttr target) {
-  roller::TargetAttr unit = roller::getPerUnitTarget(target);
-  Rates rates;
-  Builder b(target.getContext());
-  if (std::optional<double> peak = unit.getPeak(b.getF32Type()))
-    rates.gflops = *peak;
-  ArrayRef<Attribute> levels = unit.getLevels().getValue();
-  // The fastest memory below the registers (L1 / shared memory): rTasks are
-  // tiled for it, so their loads and stores run at its speed.
-  if (!levels.empty()) {
-    auto level = cast<roller::MemoryLevelAttr>(
-        levels[levels.size() >= 2 ? levels.size() - 2 : 0]);
-    rates.l1GBs = level.getBandwidth().convertToDouble();
-  }
-  return rates;
-}
-
-static VDevice getVDevice(roller::TargetAttr target, int64_t veus) {
-  VDevice device;
-  device.veus = veus > 0 ? veus : target.getSlots();
-  if (target.getKind() == roller::TargetKind::gpu) {
-    device.launchUs = 4.0;  // a kernel launch
-    device.barrierUs = 1.5; // a grid-wide barrier
-    device.taskUs = 0.2;    // a block reading its next rTask
-  } else {
-    // Measured with libomp on this project's dev machine (2 cores, hot
-    // threads) by bench/rammer/calibrate.py: a parallel region's fork and
-    // join 1.1 us, a barrier with the vEU claim 0.17-0.19 us.
-    device.launchUs = 1.1;
-    device.barrierUs = 0.2;
-    device.taskUs = 0.02;
-  }
-  return device;
-}
 
 //===----------------------------------------------------------------------===//
 // Isolating ops into a region: what they use from above becomes block
@@ -382,9 +230,9 @@ static SmallVector<Kernel> describeKernels(ProgramOp program, Rates rates) {
     if (std::optional<APFloat> d = rop.getDuration())
       k.unitUs = d->convertToDouble() / k.chunk;
     else if (loop)
-      k.unitUs = rates.us(estimate(*loop.getBody()));
+      k.unitUs = rates.us(estimateWork(*loop.getBody()));
     else
-      k.unitUs = rates.us(estimate(rop.getBody().front())) / k.units;
+      k.unitUs = rates.us(estimateWork(rop.getBody().front())) / k.units;
     for (size_t i = 0; i < j; ++i)
       if (getDependence(ops[i], access[i], rop, access[j]) != Dependence::None)
         k.preds.push_back(i);

@@ -1,0 +1,92 @@
+//===- Passes.td - grinder passes -----------------------------------------===//
+
+#ifndef FOURFOLD_GRINDER_PASSES_TD
+#define FOURFOLD_GRINDER_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def GrinderHoistBuffers : Pass<"grinder-hoist-buffers", "func::FuncOp"> {
+  let summary = "Move static allocations out of loops where no value they carry is still live";
+  let description = [{
+    Runs after one-shot bufferization and before the deallocation pipeline.
+    One-shot bufferization gives a loop body a fresh buffer per iteration for
+    every tensor it creates, and one more (with a copy) for every value it
+    carries to the next iteration. An allocation of static shape made directly
+    in the body of an `scf.for` or `scf.while` moves in front of the loop when
+    the previous iteration's contents are dead by the time it is made: it is
+    not carried to the next iteration, or every use of the value that carries
+    it comes before the allocation. One buffer then serves every iteration:
+    no allocation and free per iteration, and a loop whose body allocates
+    nothing can run inside one parallel region (grinder's device placement).
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
+def GrinderSchedule : Pass<"grinder-schedule", "ModuleOp"> {
+  let summary = "Place every loop and branch on the host, the device or one block";
+  let description = [{
+    On buffers (after bufferization). Every outermost loop or branch
+    (`scf.for`, `scf.while`, `scf.if`, `scf.index_switch`) of a function body
+    that holds kernel work gets a `grinder.place`:
+
+    * `host`: the host drives it; every kernel inside opens its own parallel
+      region (a launch on the GPU) per iteration.
+    * `device`: the whole construct runs inside one parallel region (one
+      persistent kernel): every thread runs the control, kernels split their
+      uTasks (tile-loop iterations) over the threads, a barrier follows each
+      kernel, scalar side effects run once.
+    * `block`: the construct runs on one compute unit: no launch and no
+      barrier, and no parallelism either.
+
+    The choice comes from a cost model over the target (roller's roofline of
+    each uTask, the target's launch and barrier costs, its compute units):
+    host = per kernel and iteration a launch plus the kernel over all units;
+    device = one launch, then per kernel and iteration a barrier plus the
+    kernel over all units; block = every uTask on one unit. Loops with a
+    constant trip count are multiplied out; `scf.while` counts `trips`
+    iterations, branches their slower side. Device placement is only chosen
+    where it can be lowered: nothing inside allocates, and nothing that
+    writes memory produces a value. The predictions land on the construct
+    as `grinder.estimate` (microseconds per execution and uTasks).
+    Constructs placed by hand are kept.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"host\"",
+           "sm_80, sm_90, host, a #roller.target<...> attribute, or @file holding one">,
+    Option<"place", "place", "std::string", /*default=*/"\"auto\"",
+           "auto (the cost model), host, device or block (every construct there, where legal)">,
+    Option<"trips", "trips", "int64_t", /*default=*/"16",
+           "Iterations assumed for an scf.while (its trip count is data-dependent)">,
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit a remark per construct (kernels, uTasks, predicted time per placement)">,
+  ];
+  let dependentDialects = ["::mlir::fourfold::grinder::GrinderDialect",
+                           "::mlir::fourfold::roller::RollerDialect"];
+}
+
+def GrinderLower : Pass<"grinder-lower", "ModuleOp"> {
+  let summary = "Lower placed loops and branches (CPU: OpenMP)";
+  let description = [{
+    `device`: the construct and the rest of its block become one OpenMP
+    parallel region (as many threads as OpenMP gives). Every thread runs the
+    control flow (trip counts, loop conditions and branch predicates are read
+    from memory after a barrier, so all threads agree without a trip to the
+    host); each kernel's tile loop (`scf.forall` / `scf.parallel`) becomes a
+    worksharing loop whose implicit barrier ends it; other ops that write
+    memory (copies, stores, kernels without a tile loop, frees) run once,
+    in an `omp.single`; a barrier goes in front of any write that could race
+    with reads made since the last barrier. One fork and join for the whole
+    loop instead of one per kernel and iteration.
+
+    `block`: the tile loops inside become sequential loops: the construct
+    runs on the calling thread with no fork at all.
+
+    `host`: the placement is dropped; kernels lower as usual (one parallel
+    region per kernel and iteration).
+  }];
+  let dependentDialects = [
+    "::mlir::omp::OpenMPDialect", "::mlir::scf::SCFDialect",
+    "::mlir::memref::MemRefDialect"];
+}
+
+#endif // FOURFOLD_GRINDER_PASSES_TD

@@ -1,0 +1,118 @@
+//===- Constructs.cpp - what grinder places and what placement needs -----===//
+
+#include "Grinder/Constructs.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+using namespace mlir;
+using namespace mlir::fourfold;
+using namespace mlir::fourfold::grinder;
+
+bool grinder::isConstruct(Operation *op) {
+  return isa<scf::ForOp, scf::WhileOp, scf::IfOp, scf::IndexSwitchOp>(op);
+}
+
+bool grinder::isTileLoop(Operation *op) {
+  if (auto forall = dyn_cast<scf::ForallOp>(op))
+    return forall.getNumResults() == 0;
+  if (auto parallel = dyn_cast<scf::ParallelOp>(op))
+    return parallel.getNumResults() == 0 && parallel.getInitVals().empty();
+  return false;
+}
+
+template <typename Effect>
+static bool hasEffectRecursively(Operation *op) {
+  std::optional<SmallVector<MemoryEffects::EffectInstance>> effects =
+      getEffectsRecursively(op);
+  if (!effects)
+    return true; // unknown effects: assume the worst
+  return llvm::any_of(*effects, [](const MemoryEffects::EffectInstance &e) {
+    return isa<Effect>(e.getEffect());
+  });
+}
+
+bool grinder::writesMemory(Operation *op) {
+  return hasEffectRecursively<MemoryEffects::Write>(op) ||
+         hasEffectRecursively<MemoryEffects::Allocate>(op) ||
+         hasEffectRecursively<MemoryEffects::Free>(op);
+}
+
+bool grinder::readsMemory(Operation *op) {
+  return hasEffectRecursively<MemoryEffects::Read>(op);
+}
+
+bool grinder::holdsTileLoop(Operation *op) {
+  bool found = false;
+  op->walk<WalkOrder::PreOrder>([&](Operation *inner) {
+    if (inner != op && isTileLoop(inner)) {
+      found = true;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return found;
+}
+
+FailureOr<DeviceRole> grinder::getDeviceRole(Operation *op, bool top,
+                                             std::string &why,
+                                             Operation *&culprit) {
+  auto fail = [&](const Twine &reason) -> FailureOr<DeviceRole> {
+    why = reason.str();
+    culprit = op;
+    return failure();
+  };
+  if (isa<omp::OpenMPDialect>(op->getDialect()) ||
+      op->getName().getDialectNamespace() == "rammer")
+    return fail("it already runs in a parallel region of its own");
+  if (isTileLoop(op))
+    return DeviceRole::TileLoop;
+  if (isa<memref::AllocOp, memref::AllocaOp>(op)) {
+    if (top && op->getNumOperands() == 0)
+      return DeviceRole::Hoist;
+    return fail("it allocates memory inside the construct (a buffer every "
+                "thread must share); only static allocations at the top "
+                "level can move out");
+  }
+  if (!writesMemory(op))
+    return DeviceRole::Redundant;
+  if (isConstruct(op) && (holdsTileLoop(op) || op->getNumResults() != 0)) {
+    for (Region &region : op->getRegions())
+      for (Block &block : region)
+        for (Operation &inner : block) {
+          if (inner.hasTrait<OpTrait::IsTerminator>())
+            continue;
+          if (failed(getDeviceRole(&inner, /*top=*/false, why, culprit)))
+            return failure();
+        }
+    return DeviceRole::Control;
+  }
+  if (!op->use_empty())
+    return fail("it writes memory and produces values used after it (one "
+                "thread would write, every thread needs the values)");
+  return DeviceRole::Once;
+}
+
+LogicalResult grinder::checkDeviceRegion(Operation *construct,
+                                         std::string &why,
+                                         Operation *&culprit) {
+  Block *block = construct->getBlock();
+  Operation *end = construct->getNumResults() == 0
+                       ? construct->getNextNode()
+                       : block->getTerminator();
+  for (Operation *op = construct; op != end; op = op->getNextNode())
+    if (failed(getDeviceRole(op, /*top=*/true, why, culprit)))
+      return failure();
+  if (end && end == block->getTerminator())
+    for (Value operand : end->getOperands())
+      if (Operation *def = operand.getDefiningOp();
+          def && def->getBlock() == block && !def->isBeforeInBlock(construct)) {
+        why = "the block's terminator uses a value made inside the parallel "
+              "region the construct would open";
+        culprit = end;
+        return failure();
+      }
+  return success();
+}
