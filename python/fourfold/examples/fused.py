@@ -31,7 +31,7 @@ class Program:
 
 
 def _t(shape) -> str:
-    return "tensor<" + "x".join(str(d) for d in shape) + "xf32>"
+    return "tensor<" + "".join(f"{d}x" for d in shape) + "f32>"
 
 
 class _Builder:

@@ -2,6 +2,7 @@
 
 #include "Grinder/Passes.h"
 
+#include "mlir/Interfaces/CallInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::fourfold::grinder {
@@ -45,18 +46,49 @@ static bool canHoist(memref::AllocOp alloc, Operation *loop) {
       !cast<MemRefType>(alloc.getType()).hasStaticShape())
     return false;
   Block *body = alloc->getBlock();
-  // Where the buffer goes at the end of an iteration.
+  Operation *terminator = body->getTerminator();
+  // Where the buffer goes: through views, branch results and selects; it
+  // may reach the next iteration only as the body's yield operand itself.
   llvm::SetVector<Value> carriers;
-  for (OpOperand &use : alloc->getUses()) {
-    Operation *user = use.getOwner();
-    if (user != body->getTerminator())
+  SmallVector<Value> aliases = {alloc.getResult()};
+  llvm::SmallPtrSet<Value, 8> seen;
+  while (!aliases.empty()) {
+    Value v = aliases.pop_back_val();
+    if (!seen.insert(v).second)
       continue;
-    if (auto loopFor = dyn_cast<scf::ForOp>(loop))
-      collectCarriers(loopFor.getRegionIterArgs()[use.getOperandNumber()], loop,
-                      carriers);
-    else if (auto loopWhile = dyn_cast<scf::WhileOp>(loop))
-      collectCarriers(loopWhile.getBeforeArguments()[use.getOperandNumber()],
-                      loop, carriers);
+    for (OpOperand &use : v.getUses()) {
+      Operation *user = use.getOwner();
+      if (user == terminator) {
+        if (v != alloc.getResult())
+          return false; // a view of it carried: keep it where it is
+        if (auto loopFor = dyn_cast<scf::ForOp>(loop))
+          collectCarriers(loopFor.getRegionIterArgs()[use.getOperandNumber()],
+                          loop, carriers);
+        else
+          collectCarriers(cast<scf::WhileOp>(loop)
+                              .getBeforeArguments()[use.getOperandNumber()],
+                          loop, carriers);
+        continue;
+      }
+      if (auto view = dyn_cast<ViewLikeOpInterface>(user)) {
+        if (view.getViewSource() == v)
+          llvm::append_range(aliases, user->getResults());
+        continue;
+      }
+      if (isa<arith::SelectOp>(user)) {
+        aliases.push_back(user->getResult(0));
+        continue;
+      }
+      if (isa<scf::YieldOp>(user) && user->getParentOp() != loop) {
+        Operation *parent = user->getParentOp();
+        if (!isa<scf::IfOp, scf::IndexSwitchOp>(parent))
+          return false; // carried by an inner loop: not followed
+        aliases.push_back(parent->getResult(use.getOperandNumber()));
+        continue;
+      }
+      if (user->hasTrait<OpTrait::IsTerminator>() || isa<CallOpInterface>(user))
+        return false; // escapes where it is not followed
+    }
   }
   // Every use of what it carries in the next iteration must come before
   // the allocation (uses in a while's before-region always do).
@@ -65,9 +97,36 @@ static bool canHoist(memref::AllocOp alloc, Operation *loop) {
       Operation *inBody = body->findAncestorOpInBlock(*user);
       if (!inBody)
         continue;
-      if (inBody == alloc || !inBody->isBeforeInBlock(alloc))
+      if (!inBody->isBeforeInBlock(alloc))
         return false;
     }
+  return true;
+}
+
+/// Whether `alloc`, in the before-region of `loop`, can move in front of
+/// it: it only receives a copy of something and is handed to the
+/// after-region by the condition, which reads it before the next
+/// evaluation of the condition overwrites it (unless the after-region hands
+/// it straight back).
+static bool canHoistConditionBuffer(memref::AllocOp alloc, scf::WhileOp loop) {
+  if (alloc->getNumOperands() != 0 ||
+      !cast<MemRefType>(alloc.getType()).hasStaticShape())
+    return false;
+  scf::ConditionOp condition = loop.getConditionOp();
+  for (OpOperand &use : alloc->getUses()) {
+    Operation *user = use.getOwner();
+    if (auto copy = dyn_cast<memref::CopyOp>(user)) {
+      if (copy.getTarget() != alloc.getResult())
+        return false;
+      continue;
+    }
+    if (user != condition.getOperation())
+      return false;
+    Value after = loop.getAfterArguments()[use.getOperandNumber() - 1];
+    Operation *yield = loop.getAfterBody()->getTerminator();
+    if (llvm::is_contained(yield->getOperands(), after))
+      return false;
+  }
   return true;
 }
 
@@ -121,7 +180,9 @@ static void uncarry(memref::AllocOp alloc, Operation *loop) {
     carried.replaceAllUsesWith(buffer);
     for (Value v : forwarded)
       v.replaceAllUsesWith(buffer);
-    use.set(carried);
+    // What stays carried is dead; a for hands its own argument on, a while
+    // (whose after-region cannot see it) the initial value.
+    use.set(isa<scf::ForOp>(loop) ? carried : init);
   }
 }
 
@@ -145,15 +206,20 @@ struct GrinderHoistBuffersPass
           uncarry(alloc, loop);
         }
       if (auto loopWhile = dyn_cast<scf::WhileOp>(loop))
-        // The before-region's buffers (the condition's scratch) are never
-        // carried: they die with the condition.
         for (auto alloc : llvm::make_early_inc_range(
-                 loopWhile.getBeforeBody()->getOps<memref::AllocOp>()))
-          if (alloc->getNumOperands() == 0 &&
+                 loopWhile.getBeforeBody()->getOps<memref::AllocOp>())) {
+          // The condition's scratch dies with the condition; the copies
+          // one-shot bufferization hands to the after-region live until the
+          // condition runs again.
+          bool scratch =
+              alloc->getNumOperands() == 0 &&
               llvm::none_of(alloc->getUsers(), [&](Operation *user) {
-                return isa<scf::ConditionOp, ViewLikeOpInterface>(user);
-              }))
+                return isa<scf::ConditionOp, ViewLikeOpInterface,
+                           scf::YieldOp, arith::SelectOp>(user);
+              });
+          if (scratch || canHoistConditionBuffer(alloc, loopWhile))
             alloc->moveBefore(loop);
+        }
     });
   }
 };

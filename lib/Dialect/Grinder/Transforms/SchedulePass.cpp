@@ -161,7 +161,8 @@ struct GrinderSchedulePass
       }
     }
     if (trips <= 0) {
-      module.emitError() << "grinder-schedule: trips must be > 0, got " << trips;
+      module.emitError() << "grinder-schedule: trips must be > 0, got "
+                         << static_cast<int64_t>(trips);
       return signalPassFailure();
     }
     Model model{rammer::getRates(*targetAttr), rammer::getVDevice(*targetAttr),
@@ -186,8 +187,12 @@ struct GrinderSchedulePass
         if (forced) {
           choice = *forced;
           if (choice == Placement::device && !deviceOk) {
-            op.emitWarning() << "grinder-schedule: cannot place on the device: "
-                             << why << "; placed on the host";
+            InFlightDiagnostic diag =
+                op.emitWarning() << "grinder-schedule: cannot place on the "
+                                    "device: "
+                                 << why << "; placed on the host";
+            if (culprit && culprit != &op)
+              diag.attachNote(culprit->getLoc()) << "this op";
             choice = Placement::host;
           }
         } else {
