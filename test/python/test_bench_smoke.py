@@ -50,3 +50,20 @@ def test_rammer_bench_smoke(tmp_path):
     # The inception branches stay apart after welder: rammer co-schedules them.
     assert rows["inception_b1"]["fourfold_launches"] < rows["inception_b1"]["no_rammer_launches"]
     assert (tmp_path / "rammer.md").read_text().startswith("# Rammer on the CPU")
+
+
+def test_grinder_bench_smoke(tmp_path):
+    pytest.importorskip("torch", reason="the harness compares against PyTorch")
+    out = tmp_path / "grinder.json"
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "grinder", "run.py"), "--smoke", "--threads", "1",
+                    "--repeat", "3", "--out", str(out)], check=True, capture_output=True, text=True)
+    rows = json.loads(out.read_text())["threads"]["1"]
+    assert set(rows) == {"lstm_b1", "seq2seq_b1"}
+    for row in rows.values():
+        assert "error" not in row and row["torch_rel_error"] <= 1e-4
+        for place in ("auto", "host", "device", "block"):
+            assert row[f"{place}_rel_error"] <= 1e-4
+    lstm = rows["lstm_b1"]
+    # Host: a region per kernel and step; device: one; block: none.
+    assert lstm["host_regions"] > lstm["device_regions"] == 1 and lstm["block_regions"] == 0
+    assert (tmp_path / "grinder.md").read_text().startswith("# Grinder on the CPU")

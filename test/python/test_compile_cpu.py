@@ -193,5 +193,5 @@ def test_integer_types():
 
 def test_keeps_stages_and_timing():
     fn = fourfold.compile(matmul_src(3, 3, 3))
-    assert list(fn.stages) == ["frontend", "welder", "roller", "bufferize", "rammer", "loops", "llvm"]
+    assert list(fn.stages) == ["frontend", "welder", "roller", "bufferize", "grinder", "rammer", "loops", "llvm"]
     assert fn.compile_time > 0 and fn.compilation.total_time <= fn.compile_time

@@ -14,12 +14,14 @@ func.func @mm(%a: tensor<4x3xf32>, %b: tensor<3x5xf32>, %c: tensor<4x5xf32>) -> 
 
 
 def test_named_stages():
-    assert Pipeline.cpu().names == ["frontend", "welder", "roller", "bufferize", "rammer", "loops", "llvm"]
-    assert Pipeline.cpu(roller=False).names == ["frontend", "welder", "bufferize", "rammer", "loops", "llvm"]
-    assert Pipeline.cpu(welder=False, roller=False).names == ["frontend", "bufferize", "rammer", "loops", "llvm"]
-    assert Pipeline.cpu(rammer=False).names == ["frontend", "welder", "roller", "bufferize", "loops", "llvm"]
-    # Without parallel tiles there is nothing to co-schedule over the cores.
+    assert Pipeline.cpu().names == ["frontend", "welder", "roller", "bufferize", "grinder", "rammer", "loops", "llvm"]
+    assert Pipeline.cpu(roller=False).names == ["frontend", "welder", "bufferize", "grinder", "rammer", "loops", "llvm"]
+    assert Pipeline.cpu(welder=False, roller=False).names == ["frontend", "bufferize", "grinder", "rammer", "loops", "llvm"]
+    assert Pipeline.cpu(rammer=False).names == ["frontend", "welder", "roller", "bufferize", "grinder", "loops", "llvm"]
+    assert Pipeline.cpu(grinder=False).names == ["frontend", "welder", "roller", "bufferize", "rammer", "loops", "llvm"]
+    # Without parallel tiles there is nothing to co-schedule or place over the cores.
     assert "rammer" not in Pipeline.cpu(parallel=False).names
+    assert "grinder" not in Pipeline.cpu(parallel=False).names
     assert "roller-construct{target=sm_90}" in Pipeline.cpu(target="sm_90")["roller"].passes
     assert Pipeline.gpu("sm_80").names == ["frontend", "roller", "bufferize", "gpu-map", "nvvm", "binary"]
     assert Pipeline.gpu("sm_80", roller=False).names == ["frontend", "bufferize", "gpu-map", "nvvm", "binary"]
@@ -30,7 +32,7 @@ def test_named_stages():
 
 def test_run_keeps_each_stage():
     result = Pipeline.cpu().run(MATMUL)
-    assert list(result.ir) == ["frontend", "welder", "roller", "bufferize", "rammer", "loops", "llvm"]
+    assert list(result.ir) == ["frontend", "welder", "roller", "bufferize", "grinder", "rammer", "loops", "llvm"]
     assert "linalg.matmul" in result.ir["frontend"]
     assert "welder." not in result.ir["welder"]  # groups are lowered and inlined
     assert "vector.contract" in result.ir["roller"] and "roller." not in result.ir["roller"]
@@ -42,7 +44,7 @@ def test_run_keeps_each_stage():
 
 def test_edit_pipeline():
     p = Pipeline.cpu().insert_after("frontend", "generalize", "func.func(linalg-generalize-named-ops)")
-    assert p.names == ["frontend", "generalize", "welder", "roller", "bufferize", "rammer", "loops", "llvm"]
+    assert p.names == ["frontend", "generalize", "welder", "roller", "bufferize", "grinder", "rammer", "loops", "llvm"]
     result = p.run(MATMUL)
     assert "linalg.generic" in result.ir["generalize"] and "linalg.matmul" not in result.ir["generalize"]
     assert p.without("generalize").names == Pipeline.cpu().names

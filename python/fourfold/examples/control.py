@@ -15,6 +15,12 @@ from .parallel import _Numpy, _Params, _binary, _program, _sigmoid
 _C = "  %c0 = arith.constant 0 : index\n  %c1 = arith.constant 1 : index"
 
 
+def _fan_in(shapes, *args) -> dict[int, float]:
+    """PyTorch's initialisation scale for weight arguments: 1 / sqrt(fan-in) (the second-to-last
+    dimension of a weight matrix; a bias takes its layer's)."""
+    return {i: 1.0 / np.sqrt(shapes[i][-2] if len(shapes[i]) >= 2 else shapes[i][-1]) for i in args}
+
+
 def _slice_cols(b: _Builder, x: str, rows: int, cols: int, off: int, width: int) -> str:
     v = b.fresh()
     b.lines.append(f"  {v} = tensor.extract_slice {x}[0, {off}] [{rows}, {width}] [1, 1] : "
@@ -65,7 +71,7 @@ def lstm(steps: int = 100, batch: int = 1, inputs: int = 64, hidden: int = 64, n
         return h
 
     return _program(name, b.text("%res#0", (batch, H)), shapes, impl,
-                    {"steps": steps, "batch": batch, "hidden": H, "inputs": inputs})
+                    {"steps": steps, "batch": batch, "hidden": H, "inputs": inputs, "scales": _fan_in(shapes, 3, 4, 5)})
 
 
 def nasrnn(steps: int = 100, batch: int = 1, inputs: int = 64, hidden: int = 64, name: str = "nasrnn") -> Program:
@@ -107,7 +113,8 @@ def nasrnn(steps: int = 100, batch: int = 1, inputs: int = 64, hidden: int = 64,
             h = xp.tanh(c * xp.tanh(l2_2 + l2_3))
         return h
 
-    return _program(name, b.text("%res#0", sh), shapes, impl, {"steps": steps, "batch": batch, "hidden": H})
+    return _program(name, b.text("%res#0", sh), shapes, impl,
+                    {"steps": steps, "batch": batch, "hidden": H, "scales": _fan_in(shapes, 3, 4, 5)})
 
 
 def _reduce_all(b: _Builder, x: str, shape, kind: str) -> str:
@@ -168,19 +175,22 @@ def seq2seq(batch: int = 1, hidden: int = 64, vocab: int = 32, max_len: int = 10
     b.lines.append(f"  %t2 = arith.addi %t, %c1 : index\n  scf.yield {h2}, {e2}, {done2}, %t2 : {sh}, {sh}, {sb}, index\n  }}")
 
     def run(xp, h, E, W, U, bias, Vout):
-        e, done, t = h * 0, np.zeros(B, dtype=bool), 0
+        e, done, t, margin = h * 0, np.zeros(B, dtype=bool), 0, np.inf
         while t < max_len and not done.all():
             h = xp.tanh(e @ W + h @ U + bias)
             logits = h @ Vout
             logits[:, 0] += eos_slope * t
             tok = np.asarray(logits.argmax(1)).astype(np.int64)
+            top2 = np.sort(np.asarray(logits, dtype=np.float64), axis=1)[:, -2:]
+            margin = min(margin, float((top2[:, 1] - top2[:, 0]).min()))  # how near a tie a decision came
             e = E[tok]
             done |= tok == 0
             t += 1
-        return h, t
+        return h, t, margin
 
     return _program(name, b.text("%res#0", (B, H)), shapes, lambda xp, *a: run(xp, *a)[0],
-                    {"steps": lambda *a: run(_Numpy, *a)[1], "batch": B, "hidden": H, "vocab": V, "max_len": max_len})
+                    {"steps": lambda *a: run(_Numpy, *a)[1], "margin": lambda *a: run(_Numpy, *a)[2],
+                     "batch": B, "hidden": H, "vocab": V, "max_len": max_len, "scales": _fan_in(shapes, 2, 3, 4, 5)})
 
 
 def blockdrop(batch: int = 1, dim: int = 64, blocks: int = 8, name: str = "blockdrop") -> Program:
@@ -217,7 +227,8 @@ def blockdrop(batch: int = 1, dim: int = 64, blocks: int = 8, name: str = "block
         return x, taken
 
     return _program(name, b.text("%res", (B, D)), shapes, lambda xp, *a: run(xp, *a)[0],
-                    {"taken": lambda *a: run(_Numpy, *a)[1], "batch": B, "dim": D, "blocks": N})
+                    {"taken": lambda *a: run(_Numpy, *a)[1], "batch": B, "dim": D, "blocks": N,
+                     "scales": _fan_in(shapes, 2, 3)})
 
 
 def tree(depth: int = 4, batch: int = 1, hidden: int = 64, name: str = "tree") -> Program:
@@ -252,4 +263,5 @@ def tree(depth: int = 4, batch: int = 1, hidden: int = 64, name: str = "tree") -
             nodes = [xp.tanh(nodes[2 * k] @ wl + nodes[2 * k + 1] @ wr + bias) for k in range(len(nodes) // 2)]
         return nodes[0]
 
-    return _program(name, b.text(level, (B, H)), shapes, impl, {"depth": depth, "batch": B, "hidden": H})
+    return _program(name, b.text(level, (B, H)), shapes, impl,
+                    {"depth": depth, "batch": B, "hidden": H, "scales": _fan_in(shapes, 1, 2, 3)})

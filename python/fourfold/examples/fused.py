@@ -26,8 +26,12 @@ class Program:
     notes: dict = field(default_factory=dict)
 
     def inputs(self, seed: int = 0) -> list[np.ndarray]:
+        """Standard normal arrays; notes["scales"] (argument -> factor) scales weights the way a
+        model initialises them (1 / sqrt(fan-in)), so that deep recurrences stay well conditioned."""
         rng = np.random.default_rng(seed)
-        return [rng.standard_normal(s).astype(np.float32) for s in self.shapes]
+        scales = self.notes.get("scales", {})
+        return [(rng.standard_normal(s) * scales.get(i, 1.0)).astype(np.float32)
+                for i, s in enumerate(self.shapes)]
 
 
 def _t(shape) -> str:

@@ -1,0 +1,127 @@
+"""grinder end to end on the CPU: models with loops, a data-dependent while, branches and unrolled
+recursion compile through the whole pipeline and give PyTorch's answer at batch 1 and 64, under
+every placement; a device-placed loop is one parallel region instead of one per kernel and step."""
+
+import numpy as np
+import pytest
+
+import fourfold
+from fourfold.examples import control as C
+from fourfold.examples.parallel import torch_ops
+
+torch = pytest.importorskip("torch")
+
+MODELS = {
+    "lstm": lambda b: C.lstm(steps=100, batch=b, name=f"lstm{b}"),
+    "nasrnn": lambda b: C.nasrnn(steps=100, batch=b, name=f"nasrnn{b}"),
+    "seq2seq": lambda b: C.seq2seq(batch=b, name=f"seq2seq{b}"),
+    "blockdrop": lambda b: C.blockdrop(batch=b, name=f"blockdrop{b}"),
+    "tree": lambda b: C.tree(depth=4, batch=b, name=f"tree{b}"),
+}
+
+
+def _pipeline(place=None, **options):
+    pipe = fourfold.Pipeline.cpu(**options)
+    if place:
+        pipe = pipe.replace("grinder", f"grinder-schedule{{place={place}}},grinder-lower,canonicalize")
+    return pipe
+
+
+def _inputs(prog):
+    """Seed 0, or for a greedy decoder the first seed whose decisions are nowhere near a tie (two
+    logits within float32 rounding of each other would let any two correct implementations part)."""
+    for seed in range(50):
+        xs = prog.inputs(seed)
+        if "margin" not in prog.notes or prog.notes["margin"](*[x.astype(np.float64) for x in xs]) > 1e-4:
+            return xs
+    pytest.fail("no seed without a near-tie")
+
+
+def _torch_reference(prog, xs):
+    with torch.no_grad():
+        out = prog.notes["impl"](torch_ops(), *[torch.from_numpy(x) for x in xs])
+    return out.numpy()
+
+
+def _close(out, ref):
+    assert out.shape == ref.shape
+    np.testing.assert_allclose(out, ref, rtol=2e-4, atol=2e-4 * max(1.0, float(np.abs(ref).max())))
+
+
+@pytest.mark.parametrize("batch", [1, 64])
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_model_matches_pytorch(model, batch):
+    prog = MODELS[model](batch)
+    xs = _inputs(prog)
+    fn = fourfold.compile(prog.mlir, pipeline=_pipeline())
+    out = fn(*xs)
+    _close(out, _torch_reference(prog, xs))
+    _close(out, prog.reference(*[x.astype(np.float64) for x in xs]))
+
+
+@pytest.mark.parametrize("batch", [1, 64])
+def test_lstm_matches_nn_lstm(batch):
+    prog = C.lstm(steps=100, batch=batch, name=f"lstm_nn{batch}")
+    xs, h0, c0, w, u, b = prog.inputs()
+    lstm = torch.nn.LSTM(prog.notes["inputs"], prog.notes["hidden"])
+    with torch.no_grad():
+        lstm.weight_ih_l0.copy_(torch.from_numpy(w.T.copy()))
+        lstm.weight_hh_l0.copy_(torch.from_numpy(u.T.copy()))
+        lstm.bias_ih_l0.copy_(torch.from_numpy(b))
+        lstm.bias_hh_l0.zero_()
+        _, (h, _) = lstm(torch.from_numpy(xs), (torch.from_numpy(h0)[None], torch.from_numpy(c0)[None]))
+    out = fourfold.compile(prog.mlir, pipeline=_pipeline())(xs, h0, c0, w, u, b)
+    _close(out, h[0].numpy())
+
+
+@pytest.mark.parametrize("place", ["host", "device", "block"])
+@pytest.mark.parametrize("model", ["lstm", "seq2seq", "blockdrop"])
+def test_every_placement_gives_the_same_answer(model, place):
+    prog = MODELS[model](64) if model != "lstm" else C.lstm(steps=12, batch=64, name="lstm_short")
+    xs = _inputs(prog)
+    out = fourfold.compile(prog.mlir, pipeline=_pipeline(place))(*xs)
+    _close(out, prog.reference(*[x.astype(np.float64) for x in xs]))
+
+
+def _regions(fn):
+    return fn.stages["loops"].count("omp.parallel")
+
+
+def test_device_placement_is_one_region_per_loop():
+    prog = C.lstm(steps=12, batch=64, name="lstm_regions")
+    device = fourfold.compile(prog.mlir, pipeline=_pipeline("device"))
+    host = fourfold.compile(prog.mlir, pipeline=_pipeline(grinder=False))
+    # Host: one region per kernel of the body, each opened every step; device: one for all.
+    assert _regions(device) == 1
+    assert _regions(host) > 4
+    grinder_ir = device.stages["grinder"]
+    assert "omp.wsloop" in grinder_ir and "grinder.place" not in grinder_ir
+    assert "scf.forall" not in grinder_ir.split("omp.parallel", 1)[1]
+
+
+def test_block_placement_has_no_region():
+    prog = C.lstm(steps=12, batch=1, name="lstm_block")
+    fn = fourfold.compile(prog.mlir, pipeline=_pipeline("block"))
+    assert _regions(fn) == 0
+
+
+def test_schedule_writes_its_predictions():
+    prog = C.lstm(steps=12, batch=64, name="lstm_estimate")
+    fn = fourfold.compile(prog.mlir, pipeline=_pipeline().replace(
+        "grinder", "grinder-schedule,canonicalize"))  # keep the decision visible (not lowered)
+    ir = fn.stages["grinder"]
+    assert "grinder.estimate" in ir and "grinder.place = #grinder.place<" in ir
+
+
+def test_seq2seq_exits_early():
+    prog = C.seq2seq(batch=1, max_len=100)
+    xs = _inputs(prog)
+    steps = prog.notes["steps"](*[x.astype(np.float64) for x in xs])
+    assert 1 < steps < 100  # the exit is data-dependent, not the bound
+
+
+def test_blockdrop_takes_and_skips_blocks():
+    prog = C.blockdrop(batch=1)
+    xs = prog.inputs()
+    taken = prog.notes["taken"](*[x.astype(np.float64) for x in xs])
+    assert 0 < taken < prog.notes["blocks"]
