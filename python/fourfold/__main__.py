@@ -46,8 +46,8 @@ def demo(args) -> int:
     src = examples.source(args.example)
     print(f"fourfold demo: '{args.example}' ({examples.HERE}/{args.example}.mlir)")
     print(f"  input: {summarize(op_counts(src), 6)}")
-    print("  fourfold passes in this run: welder (CPU), roller (CPU and GPU), rammer (CPU). grinder is")
-    print("  not in the pipelines yet.\n")
+    print("  fourfold passes in this run: welder (CPU), roller (CPU and GPU), rammer (CPU), grinder (CPU,")
+    print("  on a model with a loop below).\n")
 
     # What welder decides: fusion groups, each one loop nest with its intermediates in cache.
     grouped = Pipeline([("welder", "welder-tile-graph{target=host}")]).run(src).module
@@ -119,6 +119,8 @@ def demo(args) -> int:
         line += f"; PyTorch eager {t_pt * 1e6:.0f} us ({t_pt / t_ff:.2f}x, {torch.get_num_threads()} threads)"
     print(line + "\n  (in parentheses: how many times faster fourfold is)\n")
 
+    ok = grinder_demo(args.repeat) and ok
+
     if find_ptxas() is None:
         print("GPU: skipped (ptxas not found)")
     else:
@@ -131,6 +133,50 @@ def demo(args) -> int:
                   f"cubin {len(m.cubin or b'')} bytes, registers per kernel {regs}")
         print("  (not run: no GPU on this machine)")
     return 0 if ok else 1
+
+
+def grinder_demo(repeat: int) -> bool:
+    """grinder on a model with a loop: an LSTM over 100 steps (batch 1 and 64), placed by the cost
+    model, against the same loop driven from the host and PyTorch eager."""
+    import fourfold
+    from fourfold import ir
+    from fourfold.examples import control
+    from fourfold.pipeline import Pipeline, walk_operations
+
+    print("grinder: nn.LSTM-style loop over 100 steps (python/fourfold/examples/control.py)")
+    ok = True
+    for batch in (1, 64):
+        prog = control.lstm(steps=100, batch=batch, name=f"lstm{batch}")
+        xs = prog.inputs()
+        ref = prog.reference(*[x.astype(np.float64) for x in xs])
+        scheduled = Pipeline.cpu().replace("grinder", "grinder-schedule")
+        head = Pipeline(scheduled.stages[: scheduled.names.index("grinder") + 1]).run(prog.mlir).module
+        loop = next(op for op in walk_operations(head.operation) if "grinder.place" in op.attributes)
+        est = ir.DictAttr(loop.attributes["grinder.estimate"])
+        place = str(loop.attributes["grinder.place"])
+        fn = fourfold.compile(prog.mlir)
+        host = fourfold.compile(prog.mlir, pipeline=Pipeline.cpu(grinder=False))
+        err = float(np.max(np.abs(fn(*xs) - ref)) / max(1e-30, float(np.max(np.abs(ref)))))
+        ok = ok and err < 1e-4
+        t_ff = median_time(lambda: fn(*xs), repeat)
+        t_host = median_time(lambda: host(*xs), repeat)
+        line = (f"  batch {batch:>2}: {place}; predicted per run: host "
+                f"{ir.FloatAttr(est['host_us']).value:.0f} us, device {ir.FloatAttr(est['device_us']).value:.0f} us, "
+                f"one core {ir.FloatAttr(est['block_us']).value:.0f} us ({ir.IntegerAttr(est['kernels']).value} "
+                f"kernels per step)\n    error {err:.1e}; fourfold {t_ff * 1e6:.0f} us, loop on the host "
+                f"{t_host * 1e6:.0f} us ({t_host / t_ff:.2f}x)")
+        try:
+            import torch
+            from fourfold.examples.parallel import torch_ops
+            tin = [torch.from_numpy(x) for x in xs]
+            with torch.no_grad():
+                t_pt = median_time(lambda: prog.notes["impl"](torch_ops(), *tin), repeat)
+            line += f", PyTorch eager {t_pt * 1e6:.0f} us ({t_pt / t_ff:.2f}x)"
+        except ImportError:
+            pass
+        print(line)
+    print()
+    return ok
 
 
 def main(argv=None) -> int:

@@ -133,7 +133,7 @@ def _scalar(b: _Builder, x: str) -> str:
     return v
 
 
-def seq2seq(batch: int = 1, hidden: int = 64, vocab: int = 32, max_len: int = 100, eos_slope: float = 0.5,
+def seq2seq(batch: int = 1, hidden: int = 64, vocab: int = 32, max_len: int = 100, eos_slope: float = 0.02,
             name: str = "seq2seq") -> Program:
     """A greedy RNN decoder with an early exit (Cocktailer's Seq2Seq): per step
     h = tanh(e W + h U + b), logits = h V (the end token's logit raised by eos_slope x step, a length
