@@ -43,18 +43,25 @@ def _dense2(b: _Builder, x: str, w: str, h: str, u: str, bias: str, rows: int, i
                  bias, rows, n)
 
 
-def lstm(steps: int = 100, batch: int = 1, inputs: int = 64, hidden: int = 64, name: str = "lstm_loop") -> Program:
-    """nn.LSTM (one layer) over `steps`: per step gates = x_t W + h U + b (the four gates in one
-    matmul each, PyTorch's i, f, g, o order), c' = s(f) c + s(i) tanh(g), h' = s(o) tanh(c').
-    Arguments: xs (steps x batch x inputs), h0, c0, W (inputs x 4h), U (h x 4h), b (4h); returns h."""
+def _recurrence(name, steps, batch, inputs, hidden, gates):
+    """The loop of a recurrent cell: xs (steps x batch x inputs), h0, c0, W (inputs x gates*h),
+    U (h x gates*h), b; opens `scf.for %t` carrying (%h, %c) and computes x_t W + h U + b."""
     H = hidden
-    shapes = [(steps, batch, inputs), (batch, H), (batch, H), (inputs, 4 * H), (H, 4 * H), (4 * H,)]
+    shapes = [(steps, batch, inputs), (batch, H), (batch, H), (inputs, gates * H), (H, gates * H), (gates * H,)]
     b = _Builder(name, shapes)
     b.lines.append(_C + f"\n  %cT = arith.constant {steps} : index")
     b.lines.append(f"  %res:2 = scf.for %t = %c0 to %cT step %c1 iter_args(%h = %arg1, %c = %arg2) -> "
                    f"({_t((batch, H))}, {_t((batch, H))}) {{")
     x = _step(b, "%arg0", "%t", steps, batch, inputs)
-    gates = _dense2(b, x, "%arg3", "%h", "%arg4", "%arg5", batch, inputs, H, 4 * H)
+    return b, shapes, _dense2(b, x, "%arg3", "%h", "%arg4", "%arg5", batch, inputs, H, gates * H)
+
+
+def lstm(steps: int = 100, batch: int = 1, inputs: int = 64, hidden: int = 64, name: str = "lstm_loop") -> Program:
+    """nn.LSTM (one layer) over `steps`: per step gates = x_t W + h U + b (the four gates in one
+    matmul each, PyTorch's i, f, g, o order), c' = s(f) c + s(i) tanh(g), h' = s(o) tanh(c').
+    Arguments: xs (steps x batch x inputs), h0, c0, W (inputs x 4h), U (h x 4h), b (4h); returns h."""
+    H = hidden
+    b, shapes, gates = _recurrence(name, steps, batch, inputs, H, 4)
     i, f, g, o = (_slice_cols(b, gates, batch, 4 * H, k * H, H) for k in range(4))
     i, f, o = (_sigmoid(b, v, batch, H) for v in (i, f, o))
     g = _ew(b, g, (batch, H), "tanh")
@@ -78,13 +85,7 @@ def nasrnn(steps: int = 100, batch: int = 1, inputs: int = 64, hidden: int = 64,
     """The NAS recurrent cell (Zoph & Le; TensorFlow's NASCell, Cocktailer's NASRNN) over `steps`:
     eight preactivations x W + h U + b, a tree of sigmoid / relu / tanh combinations."""
     H = hidden
-    shapes = [(steps, batch, inputs), (batch, H), (batch, H), (inputs, 8 * H), (H, 8 * H), (8 * H,)]
-    b = _Builder(name, shapes)
-    b.lines.append(_C + f"\n  %cT = arith.constant {steps} : index")
-    b.lines.append(f"  %res:2 = scf.for %t = %c0 to %cT step %c1 iter_args(%h = %arg1, %c = %arg2) -> "
-                   f"({_t((batch, H))}, {_t((batch, H))}) {{")
-    x = _step(b, "%arg0", "%t", steps, batch, inputs)
-    m = _dense2(b, x, "%arg3", "%h", "%arg4", "%arg5", batch, inputs, H, 8 * H)
+    b, shapes, m = _recurrence(name, steps, batch, inputs, H, 8)
     p = [_slice_cols(b, m, batch, 8 * H, k * H, H) for k in range(8)]
     sh = (batch, H)
     act = ["sig", "relu", "sig", "relu", "tanh", "sig", "tanh", "sig"]
