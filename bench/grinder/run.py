@@ -46,13 +46,10 @@ def models(smoke: bool):
 
 
 def _pipeline(place):
+    """host: grinder off (the host drives the loop); auto / device / block: grinder's choice or forced."""
     import fourfold
-    if place == "host":
-        return fourfold.Pipeline.cpu(grinder=False)
-    pipe = fourfold.Pipeline.cpu()
-    if place != "auto":
-        pipe = pipe.replace("grinder", f"grinder-schedule{{place={place}}},grinder-lower,canonicalize")
-    return pipe
+    from fourfold.tuning import placement_pipeline
+    return fourfold.Pipeline.cpu(grinder=False) if place == "host" else placement_pipeline(place)
 
 
 def regions_per_run(ir: str, trips: int) -> int:
@@ -136,7 +133,7 @@ def worker(args):
 def placements(prog) -> list[str]:
     """grinder's decisions, read from the IR after scheduling (before lowering drops them)."""
     import fourfold
-    pipe = _pipeline("auto").replace("grinder", "grinder-schedule")
+    pipe = fourfold.Pipeline.cpu().replace("grinder", "grinder-schedule")
     head = fourfold.Pipeline(pipe.stages[: pipe.names.index("grinder") + 1])
     return re.findall(r"grinder\.place<(\w+)>", head.run(prog.mlir, keep_ir=False).module.operation.get_asm())
 

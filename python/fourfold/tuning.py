@@ -119,3 +119,88 @@ def tune(module: ir.Module, k: int = 5, target: str = "host", repeat: int = 5,
             progress(done + 1, len(ops))
     report.seconds = time.perf_counter() - start
     return report
+
+
+# --------------------------------------------------------------------------- #
+# grinder's top-k mode
+# --------------------------------------------------------------------------- #
+
+PLACEMENTS = ("host", "device", "block")
+
+
+@dataclass
+class PlacementChoice:
+    """One placement tried by `tune_placements`: every construct placed there."""
+
+    placement: str
+    predicted_us: float  # the model's sum over the constructs (their own estimates)
+    measured_us: float   # nan where it could not be compiled (device placement illegal)
+    error: str = ""
+
+
+@dataclass
+class PlacementReport:
+    k: int
+    choices: list[PlacementChoice] = field(default_factory=list)
+    chosen: str = ""
+    seconds: float = 0.0
+
+    @property
+    def model_pick_was_best(self) -> bool:
+        return bool(self.choices) and self.chosen == self.choices[0].placement
+
+
+def placement_pipeline(place: str, **options) -> Pipeline:
+    """The CPU pipeline with grinder's placement forced to `place` (host, device, block) or left to
+    the cost model (auto)."""
+    pipe = Pipeline.cpu(**options)
+    if place == "auto":
+        return pipe
+    return pipe.replace("grinder", f"grinder-schedule{{place={place}}},grinder-lower,canonicalize")
+
+
+def predicted_placements(source, **options) -> list[tuple[str, float]]:
+    """grinder-schedule's predictions summed over the module's constructs, per placement, best
+    first (empty for a module without control flow holding kernels)."""
+    pipe = Pipeline.cpu(**options).replace("grinder", "grinder-schedule")
+    head = Pipeline(pipe.stages[: pipe.names.index("grinder") + 1]).run(source, keep_ir=False).module
+    totals = dict.fromkeys(PLACEMENTS, 0.0)
+    found = False
+    for op in walk_operations(head.operation):
+        if "grinder.estimate" in op.attributes:
+            found = True
+            est = ir.DictAttr(op.attributes["grinder.estimate"])
+            for p in PLACEMENTS:
+                totals[p] += ir.FloatAttr(est[f"{p}_us"]).value
+    return sorted(totals.items(), key=lambda kv: kv[1]) if found else []
+
+
+def tune_placements(source: str, k: int = 2, repeat: int = 20, inputs=None, progress=None, **options):
+    """grinder's top-k measured mode: rank the placements (every construct on the host, in one
+    parallel region, on one core) by the cost model, compile the k best, time them on `inputs`
+    (random ones by default) and return (the fastest compiled function, a PlacementReport)."""
+    from .compiler import compile as compile_
+    from .errors import CompileError
+
+    start = time.perf_counter()
+    report = PlacementReport(k=k)
+    ranked = predicted_placements(source, **options)[:k]
+    best, best_fn = float("inf"), None
+    for done, (place, predicted) in enumerate(ranked):
+        try:
+            fn = compile_(source, pipeline=placement_pipeline(place, **options))
+        except CompileError as e:
+            report.choices.append(PlacementChoice(place, predicted, float("nan"), str(e).splitlines()[0]))
+            continue
+        if inputs is None:
+            inputs = _random_inputs(fn.args, np.random.default_rng(0))
+        us = _time(fn, inputs, repeat) * 1e6
+        report.choices.append(PlacementChoice(place, predicted, us))
+        if us < best:
+            best, best_fn, report.chosen = us, fn, place
+        if progress:
+            progress(done + 1, len(ranked))
+    if best_fn is None:  # nothing to place, or nothing compiled: the model's pipeline as it is
+        best_fn, report.chosen = compile_(source, pipeline=Pipeline.cpu(**options)), "auto"
+    report.seconds = time.perf_counter() - start
+    return best_fn, report

@@ -20,11 +20,9 @@ MODELS = {
 }
 
 
-def _pipeline(place=None, **options):
-    pipe = fourfold.Pipeline.cpu(**options)
-    if place:
-        pipe = pipe.replace("grinder", f"grinder-schedule{{place={place}}},grinder-lower,canonicalize")
-    return pipe
+def _pipeline(place="auto", **options):
+    from fourfold.tuning import placement_pipeline
+    return placement_pipeline(place, **options)
 
 
 def _inputs(prog):
@@ -125,3 +123,29 @@ def test_blockdrop_takes_and_skips_blocks():
     xs = prog.inputs()
     taken = prog.notes["taken"](*[x.astype(np.float64) for x in xs])
     assert 0 < taken < prog.notes["blocks"]
+
+
+def test_top_k_measures_the_best_ranked_placements():
+    from fourfold.tuning import predicted_placements, tune_placements
+
+    prog = C.lstm(steps=12, batch=8, name="lstm_topk")
+    ranked = predicted_placements(prog.mlir)
+    assert [p for p, _ in ranked] and sorted(p for p, _ in ranked) == ["block", "device", "host"]
+    assert [us for _, us in ranked] == sorted(us for _, us in ranked)
+    xs = prog.inputs()
+    fn, report = tune_placements(prog.mlir, k=2, repeat=3, inputs=xs)
+    assert [c.placement for c in report.choices] == [p for p, _ in ranked[:2]]
+    assert report.chosen in {c.placement for c in report.choices}
+    chosen = next(c for c in report.choices if c.placement == report.chosen)
+    assert chosen.measured_us == min(c.measured_us for c in report.choices)
+    _close(fn(*xs), prog.reference(*[x.astype(np.float64) for x in xs]))
+
+
+def test_top_k_without_control_flow_keeps_the_pipeline():
+    from fourfold.tuning import tune_placements
+
+    prog = C.tree(depth=2, batch=2, name="tree_topk")
+    fn, report = tune_placements(prog.mlir, k=2, repeat=2)
+    assert report.choices == [] and report.chosen == "auto"
+    xs = prog.inputs()
+    _close(fn(*xs), prog.reference(*[x.astype(np.float64) for x in xs]))
