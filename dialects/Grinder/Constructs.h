@@ -50,9 +50,11 @@ FailureOr<DeviceRole> getDeviceRole(Operation *op, bool top, std::string &why,
 
 /// Checks that `construct` and the ops after it in its block (up to the
 /// terminator) can run as one parallel region; on failure sets `why` and
-/// `culprit`.
+/// `culprit`. With `gpu`, the region is the construct alone, as one
+/// persistent kernel: it may not free memory nor produce values used after
+/// it.
 LogicalResult checkDeviceRegion(Operation *construct, std::string &why,
-                                Operation *&culprit);
+                                Operation *&culprit, bool gpu = false);
 
 } // namespace mlir::fourfold::grinder
 

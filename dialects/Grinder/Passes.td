@@ -83,10 +83,36 @@ def GrinderLower : Pass<"grinder-lower", "ModuleOp"> {
 
     `host`: the placement is dropped; kernels lower as usual (one parallel
     region per kernel and iteration).
+
+    With `gpu=true` (the GPU pipeline, before its gpu-map stage): `device`
+    becomes one persistent `gpu.launch` of `grid` blocks (default: one per
+    compute unit of the target, so that every block is resident and a grid
+    barrier cannot deadlock) of `threads` threads (default: the largest
+    thread-level tile loop, else 256). Every thread runs the control; a
+    kernel's block-level tile loop becomes a grid-stride loop over the
+    blocks and its thread-level loop a block-stride loop over the threads
+    (a kernel with one level of tiles spreads them over every thread);
+    copies spread their elements over every thread; other writes run in
+    thread 0 of block 0. Kernels are separated by a grid-wide barrier
+    (a counter in global memory, reset per launch, fenced at GPU scope).
+    `block` is the same launch with one block (barriers are block
+    barriers). The construct must produce no values used after it.
   }];
+  let options = [
+    Option<"gpu", "gpu", "bool", /*default=*/"false",
+           "Lower to one persistent gpu.launch instead of OpenMP">,
+    Option<"target", "target", "std::string", /*default=*/"\"sm_90\"",
+           "With gpu: the roller target whose compute units size the grid">,
+    Option<"grid", "grid", "int64_t", /*default=*/"0",
+           "With gpu: blocks of a device-placed launch (0: one per compute unit)">,
+    Option<"threads", "threads", "int64_t", /*default=*/"0",
+           "With gpu: threads per block (0: the largest thread-level tile loop, else 256)">,
+  ];
   let dependentDialects = [
     "::mlir::omp::OpenMPDialect", "::mlir::scf::SCFDialect",
-    "::mlir::memref::MemRefDialect"];
+    "::mlir::memref::MemRefDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::NVVM::NVVMDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::fourfold::roller::RollerDialect"];
 }
 
 #endif // FOURFOLD_GRINDER_PASSES_TD

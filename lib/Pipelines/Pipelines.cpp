@@ -145,14 +145,21 @@ mlir::fourfold::getGPUStages(const GPUPipelineOptions &options,
   if (options.roller)
     stages.push_back({"roller", "roller-construct{target=" + chip +
                                     "},roller-lower{gpu=true},canonicalize,cse"});
+  stages.push_back(bufferizeStage(/*outParams=*/false));
+  if (options.grinder)
+    // Loops and branches holding kernels: launched per kernel and iteration
+    // from the host, or one persistent kernel with grid barriers.
+    stages.push_back({"grinder", "grinder-schedule{target=" + chip +
+                                     "},grinder-lower{gpu=true target=" +
+                                     chip + "},canonicalize"});
   stages.append(SmallVector<Stage>{
-      bufferizeStage(/*outParams=*/false),
       // Parallel loops become blocks of 16x16 threads. Tiles have fixed
       // bounds with an in-bounds check inside: convert-parallel-loops-to-gpu
       // cannot read the affine.min bounds of odd sizes, and canonicalizing
       // them away would also merge the block and thread loops into one
       // (blocks of one thread).
-      {"gpu-map", "func.func(convert-linalg-to-parallel-loops,"
+      {"gpu-map", "func.func(lower-vector-multi-reduction,"
+                  "convert-linalg-to-parallel-loops,"
                   "scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16 "
                   "no-min-max-bounds=true},"
                   // roller's block / thread foralls join here: the

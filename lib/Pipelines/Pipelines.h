@@ -73,6 +73,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
                                      "threads, per-thread register tiles "
                                      "(no shared-memory staging yet)"),
                       llvm::cl::init(true)};
+  Option<bool> grinder{*this, "grinder",
+                       llvm::cl::desc("Place loops and branches on the host or "
+                                      "in one persistent kernel (grid "
+                                      "barriers between kernels)"),
+                       llvm::cl::init(true)};
   Option<bool> lowerHost{*this, "lower-host",
                          llvm::cl::desc("Also lower the host code to the LLVM "
                                         "dialect (calls to mgpu* runtime "

@@ -97,7 +97,24 @@ FailureOr<DeviceRole> grinder::getDeviceRole(Operation *op, bool top,
 
 LogicalResult grinder::checkDeviceRegion(Operation *construct,
                                          std::string &why,
-                                         Operation *&culprit) {
+                                         Operation *&culprit, bool gpu) {
+  if (gpu) {
+    if (!construct->use_empty()) {
+      why = "its results are used after it (a persistent kernel returns "
+            "nothing)";
+      culprit = construct;
+      return failure();
+    }
+    WalkResult freed = construct->walk([&](memref::DeallocOp op) {
+      culprit = op;
+      return WalkResult::interrupt();
+    });
+    if (freed.wasInterrupted()) {
+      why = "it frees memory inside the construct (device code cannot)";
+      return failure();
+    }
+    return getDeviceRole(construct, /*top=*/false, why, culprit);
+  }
   Block *block = construct->getBlock();
   Operation *end = construct->getNumResults() == 0
                        ? construct->getNextNode()

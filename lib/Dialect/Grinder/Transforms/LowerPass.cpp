@@ -8,10 +8,14 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "GPULower.h"
+
 #include "Grinder/Constructs.h"
 #include "Grinder/Passes.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "Roller/Targets.h"
+
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::fourfold::grinder {
@@ -218,7 +222,22 @@ static LogicalResult lowerDevice(Operation *construct) {
 
 namespace {
 struct GrinderLowerPass : grinder::impl::GrinderLowerBase<GrinderLowerPass> {
+  using GrinderLowerBase::GrinderLowerBase;
+
   void runOnOperation() override {
+    int64_t gridSize = grid;
+    if (gpu && gridSize <= 0) {
+      std::string error;
+      FailureOr<roller::TargetAttr> t =
+          roller::getTarget(&getContext(), target, error);
+      if (failed(t)) {
+        getOperation().emitError() << "grinder-lower: " << error;
+        return signalPassFailure();
+      }
+      // One block per compute unit: all resident at once whatever the
+      // kernel's registers, so the grid barrier cannot deadlock.
+      gridSize = t->getUnits();
+    }
     SmallVector<Operation *> placed;
     getOperation()->walk<WalkOrder::PreOrder>([&](Operation *op) {
       if (op->hasAttr(GrinderDialect::kPlaceAttrName)) {
@@ -230,7 +249,15 @@ struct GrinderLowerPass : grinder::impl::GrinderLowerBase<GrinderLowerPass> {
     bool failedAny = false;
     for (Operation *op : placed) {
       auto place = op->getAttrOfType<PlacementAttr>(GrinderDialect::kPlaceAttrName);
-      if (place.getValue() == Placement::device &&
+      if (gpu && place.getValue() != Placement::host) {
+        if (failed(lowerOnGPU(op, place.getValue() == Placement::block
+                                      ? 1
+                                      : gridSize,
+                              threads))) {
+          failedAny = true;
+          continue;
+        }
+      } else if (place.getValue() == Placement::device &&
           !op->getParentOfType<omp::ParallelOp>()) {
         if (failed(lowerDevice(op))) {
           failedAny = true;

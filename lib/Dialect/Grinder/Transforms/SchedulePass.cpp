@@ -181,7 +181,8 @@ struct GrinderSchedulePass
         p.device += model.device.launchUs;
         std::string why;
         Operation *culprit = nullptr;
-        bool deviceOk = succeeded(checkDeviceRegion(&op, why, culprit));
+        bool deviceOk =
+            succeeded(checkDeviceRegion(&op, why, culprit, model.gpu));
 
         Placement choice;
         if (forced) {
@@ -195,6 +196,11 @@ struct GrinderSchedulePass
               diag.attachNote(culprit->getLoc()) << "this op";
             choice = Placement::host;
           }
+          // On the GPU one block is the same persistent launch.
+          if (choice == Placement::block && model.gpu && !deviceOk)
+            choice = Placement::host;
+        } else if (model.gpu && !deviceOk) {
+          choice = Placement::host;
         } else {
           choice = p.host <= p.block ? Placement::host : Placement::block;
           double best = std::min(p.host, p.block);
