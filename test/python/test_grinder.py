@@ -2,6 +2,8 @@
 recursion compile through the whole pipeline and give PyTorch's answer at batch 1 and 64, under
 every placement; a device-placed loop is one parallel region instead of one per kernel and step."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -149,3 +151,65 @@ def test_top_k_without_control_flow_keeps_the_pipeline():
     assert report.choices == [] and report.chosen == "auto"
     xs = prog.inputs()
     _close(fn(*xs), prog.reference(*[x.astype(np.float64) for x in xs]))
+
+
+# --------------------------------------------------------------------------- #
+# GPU: a device-placed loop is one persistent kernel (PTX assembled by ptxas)
+# --------------------------------------------------------------------------- #
+
+from fourfold.compiler import find_ptxas  # noqa: E402
+
+needs_ptxas = pytest.mark.skipif(find_ptxas() is None, reason="ptxas (CUDA toolkit) not installed")
+
+
+def _gpu_launches(prog, chip="sm_90"):
+    art = fourfold.compile(prog.mlir, target=chip)
+    for m in art.modules:
+        assert m.cubin, f"{m.name}: ptxas produced no cubin"
+    return art, art.host_ir.count("gpu.launch_func")
+
+
+def _grids(art):
+    return re.findall(r"gpu.launch_func.*blocks in \((%c\d+)", art.host_ir)
+
+
+@needs_ptxas
+@pytest.mark.parametrize("chip", ["sm_80", "sm_90"])
+def test_gpu_loop_is_one_launch_whatever_the_steps(chip):
+    _, short = _gpu_launches(C.lstm(steps=3, batch=64, name="lstm_gpu3"), chip)
+    art, long = _gpu_launches(C.lstm(steps=100, batch=64, name="lstm_gpu100"), chip)
+    # The barrier counter's fill and the persistent kernel; no host loop at all.
+    assert short == long == 2
+    assert "scf.for" not in art.host_ir and "cf.br" not in art.host_ir
+    # Device placement: one block per SM, kernels separated by the grid barrier.
+    units = {"sm_80": 108, "sm_90": 132}[chip]
+    assert f"%c{units}" in _grids(art)
+    kernel = max(art.modules, key=lambda m: len(m.ptx))
+    assert "atom.global.add" in kernel.ptx and "bar.sync" in kernel.ptx and "membar.gl" in kernel.ptx
+    # Ships as an artifact: straight-line host code, so the launch plan exists.
+    assert [s for s in art.plan["steps"] if s.get("kind", s.get("op")) == "launch"]
+
+
+@needs_ptxas
+def test_gpu_small_loop_runs_in_one_block():
+    art, launches = _gpu_launches(C.lstm(steps=100, batch=4, name="lstm_gpu_b4"))
+    assert launches == 2 and _grids(art) == ["%c1", "%c1"]
+    kernel = max(art.modules, key=lambda m: len(m.ptx))
+    assert "atom.global" not in kernel.ptx and "bar.sync" in kernel.ptx  # block barriers only
+
+
+@needs_ptxas
+def test_gpu_while_condition_is_read_on_the_device():
+    art, launches = _gpu_launches(C.seq2seq(batch=4, name="seq2seq_gpu"))
+    assert "scf.while" not in art.host_ir and "cf.cond_br" not in art.host_ir
+    assert launches <= 4  # initial fills and the persistent kernel, not one per decoded token
+    assert art.plan["steps"]
+
+
+def test_gpu_schedule_keeps_unlowerable_loops_on_the_host():
+    # BlockDrop's skip branch allocates per iteration: no persistent kernel; the host drives it.
+    from fourfold.pipeline import Pipeline
+    pipe = Pipeline.gpu(chip="sm_90").replace("grinder", "grinder-schedule{target=sm_90}")
+    head = Pipeline(pipe.stages[: pipe.names.index("grinder") + 1])
+    ir_text = str(head.run(C.blockdrop(batch=4, name="bd_gpu").mlir, keep_ir=False).module)
+    assert "#grinder.place<host>" in ir_text
