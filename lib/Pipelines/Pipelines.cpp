@@ -2,6 +2,8 @@
 
 #include "Pipelines/Pipelines.h"
 
+#include "Roller/Targets.h"
+
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/STLExtras.h"
@@ -146,9 +148,13 @@ mlir::fourfold::getGPUStages(const GPUPipelineOptions &options,
     stages.push_back({"roller", "roller-construct{target=" + chip +
                                     "},roller-lower{gpu=true},canonicalize,cse"});
   stages.push_back(bufferizeStage(/*outParams=*/false));
-  if (options.grinder)
-    // Loops and branches holding kernels: launched per kernel and iteration
-    // from the host, or one persistent kernel with grid barriers.
+  // Loops and branches holding kernels: launched per kernel and iteration
+  // from the host, or one persistent kernel with grid barriers. Its grid is
+  // one block per SM, so it needs the chip's target description (sm_80,
+  // sm_90): on a chip without one, a guessed SM count could leave blocks
+  // unscheduled and the grid barrier waiting forever.
+  bool hasTarget = llvm::is_contained(roller::getTargetNames(), chip);
+  if (options.grinder && hasTarget)
     stages.push_back({"grinder", "grinder-schedule{target=" + chip +
                                      "},grinder-lower{gpu=true target=" +
                                      chip + "},canonicalize"});
