@@ -31,6 +31,24 @@ def median_time(fn, repeat, budget_s=3.0):
     return statistics.median(times), len(times)
 
 
+def time_cuda(fn, repeat):
+    """Median microseconds of `fn` on the GPU over `repeat` runs, timed with CUDA events (after one
+    warm-up run)."""
+    import torch
+
+    fn()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(repeat):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end) * 1e3)
+    return statistics.median(times)
+
+
 def machine():
     model = platform.processor() or "unknown"
     try:

@@ -11,13 +11,14 @@ import datetime
 import json
 import os
 import platform
-import statistics
 import sys
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))
+import common  # noqa: E402
 sys.path.insert(0, os.path.join(HERE, "..", "..", "python", "fourfold"))
 import cuda_runner  # noqa: E402
 from programs import REFERENCES  # noqa: E402
@@ -49,19 +50,7 @@ def torch_fn(name, tensors):
 
 
 def time_cuda(fn):
-    import torch
-
-    fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(REPEAT):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end) * 1e3)  # microseconds
-    return statistics.median(times)
+    return common.time_cuda(fn, REPEAT)
 
 
 def main(art_dir, out_path):

@@ -24,6 +24,8 @@ import sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from common import time_cuda  # noqa: E402
 
 
 def models():
@@ -53,21 +55,6 @@ def build(out_dir, chip):
               f"compiled in {art.compile_time:.2f} s")
 
 
-def _time_cuda(fn, repeat=30):
-    import torch
-    fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(repeat):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end) * 1e3)
-    return statistics.median(times)
-
-
 def run(art_dir, out_path):
     sys.path.insert(0, os.path.join(HERE, "..", "..", "python", "fourfold"))
     import cuda_runner  # noqa: E402
@@ -94,7 +81,7 @@ def run(art_dir, out_path):
                     if p not in ptrs:
                         cuda_runner.check(cuda_runner.cu.cuMemFree(p))
 
-            entry["fourfold_us"] = _time_cuda(run_ff)
+            entry["fourfold_us"] = time_cuda(run_ff, 30)
             runner.free(ptrs)
             entry["launches"] = sum(1 for s in runner.plan["steps"] if s["op"] == "launch")
             if name.startswith("lstm"):
@@ -105,7 +92,7 @@ def run(art_dir, out_path):
                     lstm.weight_hh_l0.copy_(u.T)
                     lstm.bias_ih_l0.copy_(b)
                     lstm.bias_hh_l0.zero_()
-                    entry["nn_lstm_us"] = _time_cuda(lambda: lstm(xs, (h0[None], c0[None])))
+                    entry["nn_lstm_us"] = time_cuda(lambda: lstm(xs, (h0[None], c0[None])), 30)
         except Exception as e:  # record and go on
             entry["error"] = f"{type(e).__name__}: {e}"
         results[name] = entry
