@@ -131,6 +131,11 @@ def demo(args) -> int:
             regs = re.findall(r"Used (\d+) registers", m.ptxas_info)
             print(f"  {m.name}: {m.ptx.count('.entry')} kernel(s), {len(m.ptx.splitlines())} PTX lines, "
                   f"cubin {len(m.cubin or b'')} bytes, registers per kernel {regs}")
+        from fourfold.examples import control
+        lstm = fourfold.compile(control.lstm(steps=100, batch=64, name="lstm64").mlir, target=args.chip)
+        grids = re.findall(r"gpu.launch_func.*blocks in \((%c\d+)", lstm.host_ir)
+        print(f"  grinder: the 100-step LSTM at batch 64 is {len(grids)} launches (grids {grids}): the "
+              "loop runs in one persistent kernel\n  with grid barriers, instead of 14 launches per step")
         print("  (not run: no GPU on this machine)")
     return 0 if ok else 1
 
