@@ -206,10 +206,10 @@ def test_gpu_while_condition_is_read_on_the_device():
     assert art.plan["steps"]
 
 
-def test_gpu_schedule_keeps_unlowerable_loops_on_the_host():
-    # BlockDrop's skip branch allocates per iteration: no persistent kernel; the host drives it.
-    from fourfold.pipeline import Pipeline
-    pipe = Pipeline.gpu(chip="sm_90").replace("grinder", "grinder-schedule{target=sm_90}")
-    head = Pipeline(pipe.stages[: pipe.names.index("grinder") + 1])
-    ir_text = str(head.run(C.blockdrop(batch=4, name="bd_gpu").mlir, keep_ir=False).module)
-    assert "#grinder.place<host>" in ir_text
+@needs_ptxas
+def test_gpu_branch_loop_is_one_kernel():
+    # BlockDrop: a loop over gated blocks, the skip branch handing the old value on; the value is
+    # updated in place, so the loop and its branches run in one kernel.
+    art, launches = _gpu_launches(C.blockdrop(batch=64, name="bd_gpu"))
+    assert launches == 2  # the barrier counter's fill and the kernel with the loop and its branches
+    assert "scf.for" not in art.host_ir and "cf.cond_br" not in art.host_ir

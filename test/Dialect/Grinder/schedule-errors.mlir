@@ -2,6 +2,7 @@
 // RUN: not fourfold-opt %s --grinder-schedule="trips=0" 2>&1 | FileCheck %s --check-prefix=TRIPS
 // RUN: not fourfold-opt %s --grinder-schedule="target=sm_12" 2>&1 | FileCheck %s --check-prefix=TARGET
 // RUN: fourfold-opt %s --grinder-schedule="place=device" 2>&1 | FileCheck %s --check-prefix=FORCED
+// RUN: fourfold-opt %s --grinder-schedule="target=sm_90 explain=true" 2>&1 | FileCheck %s --check-prefix=GPU
 
 // PLACE: error: grinder-schedule: unknown placement 'warp' (known: auto, host, device, block)
 // TRIPS: error: grinder-schedule: trips must be > 0, got 0
@@ -12,6 +13,10 @@
 // FORCED: warning: grinder-schedule: cannot place on the device: it allocates memory inside the construct
 // FORCED: note: this op
 // FORCED: grinder.place = #grinder.place<host>
+
+// On the GPU a loop that cannot be one kernel stays on the host (one block
+// would be the same kernel).
+// GPU: remark: grinder: scf.for on the host: {{.*}}; not on the device: it frees memory inside the construct (device code cannot)
 func.func @alloc_inside(%a: memref<4x8xf32>, %n: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index

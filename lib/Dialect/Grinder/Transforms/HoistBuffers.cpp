@@ -186,6 +186,69 @@ static void uncarry(memref::AllocOp alloc, Operation *loop) {
   }
 }
 
+/// A value carried by `loop` that a branch either replaces (with a buffer
+/// it allocates) or hands on unchanged (BlockDrop's skip): the loop keeps
+/// one buffer for it, updated in place by a copy at the end of the
+/// replacing side, so that no buffer is carried and the branch's own can
+/// move out. Only where nothing reads the old value after the branch.
+static void uncarryThroughBranch(scf::ForOp loop) {
+  Block *body = loop.getBody();
+  Operation *yield = body->getTerminator();
+  for (unsigned i = 0; i < loop.getNumRegionIterArgs(); ++i) {
+    Value carried = loop.getRegionIterArgs()[i];
+    auto type = dyn_cast<MemRefType>(carried.getType());
+    auto branch = yield->getOperand(i).getDefiningOp<scf::IfOp>();
+    if (!type || !type.hasStaticShape() || !branch ||
+        branch->getBlock() != body || !branch.elseBlock())
+      continue;
+    unsigned r = cast<OpResult>(yield->getOperand(i)).getResultNumber();
+    // Each side yields the carried value or a buffer it allocates itself.
+    bool shape = llvm::all_of(branch->getRegions(), [&](Region &side) {
+      Value v = side.front().getTerminator()->getOperand(r);
+      auto alloc = v.getDefiningOp<memref::AllocOp>();
+      return v == carried ||
+             (alloc && alloc->getBlock() == &side.front() &&
+              alloc.getType() == type && alloc->getNumOperands() == 0);
+    });
+    // The old value is dead once the branch has run.
+    bool deadAfter = llvm::all_of(carried.getUsers(), [&](Operation *user) {
+      Operation *inBody = body->findAncestorOpInBlock(*user);
+      return inBody && (inBody == branch || inBody->isBeforeInBlock(branch));
+    });
+    if (!shape || !deadAfter || loop.getInitArgs()[i].getType() != type)
+      continue;
+    OpBuilder b(loop);
+    Value buffer = memref::AllocOp::create(b, loop.getLoc(), type);
+    memref::CopyOp::create(b, loop.getLoc(), loop.getInitArgs()[i], buffer);
+    for (Region &side : branch->getRegions()) {
+      Operation *terminator = side.front().getTerminator();
+      Value v = terminator->getOperand(r);
+      if (v != carried) {
+        OpBuilder sb(terminator);
+        memref::CopyOp::create(sb, terminator->getLoc(), v, buffer);
+      }
+      terminator->setOperand(r, buffer);
+    }
+    carried.replaceAllUsesWith(buffer);
+    branch->getResult(r).replaceAllUsesWith(buffer);
+    loop.getResult(i).replaceAllUsesWith(buffer);
+    yield->setOperand(i, carried);
+  }
+}
+
+/// Static allocations a branch of `body` makes and does not hand out move
+/// in front of the branch, where the loop-level hoisting can see them.
+static void hoistOutOfBranches(Block *body) {
+  for (auto branch : llvm::make_early_inc_range(body->getOps<scf::IfOp>()))
+    for (Region &side : branch->getRegions())
+      for (Block &block : side)
+        for (auto alloc : llvm::make_early_inc_range(block.getOps<memref::AllocOp>()))
+          if (alloc->getNumOperands() == 0 &&
+              !llvm::is_contained(block.getTerminator()->getOperands(),
+                                  alloc.getResult()))
+            alloc->moveBefore(branch);
+}
+
 namespace {
 struct GrinderHoistBuffersPass
     : grinder::impl::GrinderHoistBuffersBase<GrinderHoistBuffersPass> {
@@ -200,6 +263,10 @@ struct GrinderHoistBuffersPass
         body = loopWhile.getAfterBody();
       else
         return;
+      if (auto loopFor = dyn_cast<scf::ForOp>(loop)) {
+        uncarryThroughBranch(loopFor);
+        hoistOutOfBranches(body);
+      }
       for (auto alloc : llvm::make_early_inc_range(body->getOps<memref::AllocOp>()))
         if (canHoist(alloc, loop)) {
           alloc->moveBefore(loop);
