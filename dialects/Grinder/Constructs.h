@@ -9,7 +9,9 @@
 #ifndef FOURFOLD_GRINDER_CONSTRUCTS_H
 #define FOURFOLD_GRINDER_CONSTRUCTS_H
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Operation.h"
+#include "llvm/ADT/SmallVector.h"
 
 #include <string>
 
@@ -47,6 +49,16 @@ enum class DeviceRole {
 /// `op` sits directly in the region's top-level block.
 FailureOr<DeviceRole> getDeviceRole(Operation *op, bool top, std::string &why,
                                     Operation *&culprit);
+
+/// What one parallel region around `construct` holds on the CPU: the
+/// construct alone, or, when its results are used after it, everything up
+/// to its block's terminator (a region returns no values).
+llvm::SmallVector<Operation *> getDeviceRegionOps(Operation *construct);
+
+/// Points `diag` at the op a failed check named, unless that is the
+/// construct itself.
+void noteCulprit(InFlightDiagnostic &diag, Operation *construct,
+                 Operation *culprit);
 
 /// Checks that `construct` and the ops after it in its block (up to the
 /// terminator) can run as one parallel region; on failure sets `why` and

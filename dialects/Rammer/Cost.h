@@ -13,7 +13,10 @@
 #include "Rammer/Scheduler.h"
 #include "Roller/Roller.h"
 
+#include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/Operation.h"
+
+#include <optional>
 
 namespace mlir::fourfold::rammer {
 
@@ -26,6 +29,12 @@ struct Work {
   }
   Work scaled(double n) const { return {flops * n, bytes * n}; }
 };
+
+/// The iterations of one loop dimension when its bounds and step are
+/// constants (and the step positive); each caller picks what an unknown
+/// count stands for.
+std::optional<int64_t> getConstantTrips(OpFoldResult lb, OpFoldResult ub,
+                                        OpFoldResult step);
 
 /// The work of `op` (loop nests with constant trip counts multiplied out;
 /// an unknown trip count counts once).

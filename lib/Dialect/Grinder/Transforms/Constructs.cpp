@@ -95,6 +95,22 @@ FailureOr<DeviceRole> grinder::getDeviceRole(Operation *op, bool top,
   return DeviceRole::Once;
 }
 
+SmallVector<Operation *> grinder::getDeviceRegionOps(Operation *construct) {
+  Operation *end = construct->getNumResults() == 0
+                       ? construct->getNextNode()
+                       : construct->getBlock()->getTerminator();
+  SmallVector<Operation *> ops;
+  for (Operation *op = construct; op != end; op = op->getNextNode())
+    ops.push_back(op);
+  return ops;
+}
+
+void grinder::noteCulprit(InFlightDiagnostic &diag, Operation *construct,
+                          Operation *culprit) {
+  if (culprit && culprit != construct)
+    diag.attachNote(culprit->getLoc()) << "this op";
+}
+
 LogicalResult grinder::checkDeviceRegion(Operation *construct,
                                          std::string &why,
                                          Operation *&culprit, bool gpu) {
@@ -116,13 +132,11 @@ LogicalResult grinder::checkDeviceRegion(Operation *construct,
     return getDeviceRole(construct, /*top=*/false, why, culprit);
   }
   Block *block = construct->getBlock();
-  Operation *end = construct->getNumResults() == 0
-                       ? construct->getNextNode()
-                       : block->getTerminator();
-  for (Operation *op = construct; op != end; op = op->getNextNode())
+  SmallVector<Operation *> ops = getDeviceRegionOps(construct);
+  for (Operation *op : ops)
     if (failed(getDeviceRole(op, /*top=*/true, why, culprit)))
       return failure();
-  if (end && end == block->getTerminator())
+  if (Operation *end = block->getTerminator(); ops.back()->getNextNode() == end)
     for (Value operand : end->getOperands())
       if (Operation *def = operand.getDefiningOp();
           def && def->getBlock() == block && !def->isBeforeInBlock(construct)) {

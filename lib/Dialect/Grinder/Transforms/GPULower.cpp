@@ -13,6 +13,8 @@
 #include "Grinder/Constructs.h"
 #include "Grinder/Passes.h"
 
+#include "Rammer/Cost.h"
+
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
@@ -230,8 +232,7 @@ LogicalResult grinder::lowerOnGPU(Operation *construct, int64_t gridSize,
   if (failed(checkDeviceRegion(construct, why, culprit, /*gpu=*/true))) {
     InFlightDiagnostic diag = construct->emitOpError()
                               << "cannot run as one GPU kernel: " << why;
-    if (culprit && culprit != construct)
-      diag.attachNote(culprit->getLoc()) << "this op";
+    noteCulprit(diag, construct, culprit);
     return diag;
   }
   if (threadCount <= 0) {
@@ -244,12 +245,8 @@ LogicalResult grinder::lowerOnGPU(Operation *construct, int64_t gridSize,
       int64_t trips = 1;
       for (auto [l, u, s] : llvm::zip(inner.getMixedLowerBound(),
                                       inner.getMixedUpperBound(),
-                                      inner.getMixedStep())) {
-        auto lc = getConstantIntValue(l), uc = getConstantIntValue(u),
-             sc = getConstantIntValue(s);
-        trips *= (lc && uc && sc && *sc > 0) ? llvm::divideCeil(*uc - *lc, *sc)
-                                             : 256;
-      }
+                                      inner.getMixedStep()))
+        trips *= rammer::getConstantTrips(l, u, s).value_or(256);
       threadCount = std::max(threadCount, trips);
     });
     threadCount = threadCount > 0 ? std::min<int64_t>(threadCount, 1024) : 256;

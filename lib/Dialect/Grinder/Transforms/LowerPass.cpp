@@ -191,16 +191,10 @@ static LogicalResult lowerDevice(Operation *construct) {
   if (failed(checkDeviceRegion(construct, why, culprit))) {
     InFlightDiagnostic diag = construct->emitOpError()
                               << "cannot run on the device: " << why;
-    if (culprit && culprit != construct)
-      diag.attachNote(culprit->getLoc()) << "this op";
+    noteCulprit(diag, construct, culprit);
     return diag;
   }
-  Block *block = construct->getBlock();
-  Operation *end = construct->getNumResults() == 0 ? construct->getNextNode()
-                                                   : block->getTerminator();
-  SmallVector<Operation *> region;
-  for (Operation *op = construct; op != end; op = op->getNextNode())
-    region.push_back(op);
+  SmallVector<Operation *> region = getDeviceRegionOps(construct);
   OpBuilder b(construct);
   // Buffers of the region's top level are made once, before the threads
   // start, so that every thread sees the same one.

@@ -56,11 +56,10 @@ struct Model {
                        ArrayRef<OpFoldResult> steps) {
     int64_t n = 1;
     for (auto [l, u, s] : llvm::zip(lbs, ubs, steps)) {
-      auto lc = getConstantIntValue(l), uc = getConstantIntValue(u),
-           sc = getConstantIntValue(s);
-      if (!lc || !uc || !sc || *sc <= 0)
+      std::optional<int64_t> t = rammer::getConstantTrips(l, u, s);
+      if (!t)
         return 1; // unknown: one uTask per dimension
-      n *= std::max<int64_t>(0, llvm::divideCeil(*uc - *lc, *sc));
+      n *= *t;
     }
     return n;
   }
@@ -199,8 +198,7 @@ struct GrinderSchedulePass
                 op.emitWarning() << "grinder-schedule: cannot place on the "
                                     "device: "
                                  << why << "; placed on the host";
-            if (culprit && culprit != &op)
-              diag.attachNote(culprit->getLoc()) << "this op";
+            noteCulprit(diag, &op, culprit);
             choice = Placement::host;
           }
           // On the GPU one block is the same persistent launch.

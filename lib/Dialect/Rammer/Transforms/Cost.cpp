@@ -32,12 +32,17 @@ static double bytesOf(Type type) {
 }
 
 
-static double constantTrips(OpFoldResult lb, OpFoldResult ub, OpFoldResult step) {
+std::optional<int64_t> mlir::fourfold::rammer::getConstantTrips(
+    OpFoldResult lb, OpFoldResult ub, OpFoldResult step) {
   auto l = getConstantIntValue(lb), u = getConstantIntValue(ub),
        s = getConstantIntValue(step);
   if (!l || !u || !s || *s <= 0)
-    return 1; // unknown: count one iteration
+    return std::nullopt;
   return std::max<int64_t>(0, llvm::divideCeil(*u - *l, *s));
+}
+
+static double constantTrips(OpFoldResult lb, OpFoldResult ub, OpFoldResult step) {
+  return getConstantTrips(lb, ub, step).value_or(1); // unknown: count one iteration
 }
 
 Work mlir::fourfold::rammer::estimateWork(Operation *op) {
