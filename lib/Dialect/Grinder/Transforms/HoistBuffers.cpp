@@ -130,13 +130,24 @@ static bool canHoistConditionBuffer(memref::AllocOp alloc, scf::WhileOp loop) {
   return true;
 }
 
-/// `alloc` now sits in front of `loop` and is what the body yields for
-/// some loop-carried values: every iteration reads the previous contents of
-/// that one buffer, so the value need not be carried at all. The buffer
-/// starts as a copy of the initial value and stands for the carried value
-/// and the loop's result; what stays carried is a dead argument the
+/// `buffer`, made in front of `loop`, takes the place of the value `carried`
+/// (and of `forwarded`: the while's after-region argument and the loop's
+/// result that hand it on): it starts as a copy of `init`, and the loop
+/// updates it in place. What stays carried is a dead argument the
 /// canonicalizer removes (and with it the deallocation pipeline's runtime
 /// ownership checks per iteration).
+static void standFor(Value buffer, Operation *loop, Value init, Value carried,
+                     ArrayRef<Value> forwarded) {
+  OpBuilder b(loop);
+  memref::CopyOp::create(b, loop->getLoc(), init, buffer);
+  carried.replaceAllUsesWith(buffer);
+  for (Value v : forwarded)
+    v.replaceAllUsesWith(buffer);
+}
+
+/// `alloc` now sits in front of `loop` and is what the body yields for
+/// some loop-carried values: every iteration reads the previous contents of
+/// that one buffer, so the value need not be carried at all.
 static void uncarry(memref::AllocOp alloc, Operation *loop) {
   Value buffer = alloc.getResult();
   for (OpOperand &use : llvm::make_early_inc_range(alloc->getUses())) {
@@ -144,8 +155,8 @@ static void uncarry(memref::AllocOp alloc, Operation *loop) {
     if (yield->getParentOp() != loop || !yield->hasTrait<OpTrait::IsTerminator>())
       continue;
     unsigned i = use.getOperandNumber();
-    Value carried, init, result;
-    SmallVector<Value> forwarded; // after-region arguments and results
+    Value carried, init;
+    SmallVector<Value> forwarded;
     if (auto loopFor = dyn_cast<scf::ForOp>(loop)) {
       carried = loopFor.getRegionIterArgs()[i];
       init = loopFor.getInitArgs()[i];
@@ -154,32 +165,24 @@ static void uncarry(memref::AllocOp alloc, Operation *loop) {
       auto loopWhile = cast<scf::WhileOp>(loop);
       carried = loopWhile.getBeforeArguments()[i];
       init = loopWhile.getInits()[i];
-      scf::ConditionOp condition = loopWhile.getConditionOp();
       // The condition must hand the carried buffer on unchanged (or not at
       // all) for the buffer to stand for what it hands on.
-      bool plain = true;
-      for (auto [k, arg] : llvm::enumerate(condition.getArgs())) {
+      bool viewHandedOn = llvm::any_of(carried.getUsers(), [](Operation *user) {
+        return isa<ViewLikeOpInterface>(user) &&
+               llvm::any_of(user->getUsers(), llvm::IsaPred<scf::ConditionOp>);
+      });
+      if (viewHandedOn)
+        continue;
+      for (auto [k, arg] : llvm::enumerate(loopWhile.getConditionOp().getArgs()))
         if (arg == carried) {
           forwarded.push_back(loopWhile.getAfterArguments()[k]);
           forwarded.push_back(loopWhile.getResult(k));
         }
-      }
-      for (Operation *user : carried.getUsers())
-        if (isa<ViewLikeOpInterface>(user) &&
-            llvm::any_of(user->getUsers(),
-                         [](Operation *u) { return isa<scf::ConditionOp>(u); }))
-          plain = false;
-      if (!plain)
-        continue;
     }
     if (carried.getType() != buffer.getType() ||
         llvm::any_of(forwarded, [&](Value v) { return v.getType() != buffer.getType(); }))
       continue;
-    OpBuilder b(loop);
-    memref::CopyOp::create(b, loop->getLoc(), init, buffer);
-    carried.replaceAllUsesWith(buffer);
-    for (Value v : forwarded)
-      v.replaceAllUsesWith(buffer);
+    standFor(buffer, loop, init, carried, forwarded);
     // What stays carried is dead; a for hands its own argument on, a while
     // (whose after-region cannot see it) the initial value.
     use.set(isa<scf::ForOp>(loop) ? carried : init);
@@ -219,7 +222,6 @@ static void uncarryThroughBranch(scf::ForOp loop) {
       continue;
     OpBuilder b(loop);
     Value buffer = memref::AllocOp::create(b, loop.getLoc(), type);
-    memref::CopyOp::create(b, loop.getLoc(), loop.getInitArgs()[i], buffer);
     for (Region &side : branch->getRegions()) {
       Operation *terminator = side.front().getTerminator();
       Value v = terminator->getOperand(r);
@@ -229,9 +231,8 @@ static void uncarryThroughBranch(scf::ForOp loop) {
       }
       terminator->setOperand(r, buffer);
     }
-    carried.replaceAllUsesWith(buffer);
-    branch->getResult(r).replaceAllUsesWith(buffer);
-    loop.getResult(i).replaceAllUsesWith(buffer);
+    standFor(buffer, loop, loop.getInitArgs()[i], carried,
+             {branch->getResult(r), loop.getResult(i)});
     yield->setOperand(i, carried);
   }
 }
