@@ -68,6 +68,31 @@ void noteCulprit(InFlightDiagnostic &diag, Operation *construct,
 LogicalResult checkDeviceRegion(Operation *construct, std::string &why,
                                 Operation *&culprit, bool gpu = false);
 
+/// Turns the ops of a checked device region into parallel code. The walk
+/// (shared by the CPU and GPU lowerings) decides what each op becomes and
+/// where barriers go; a subclass says how.
+class DeviceLowerer {
+public:
+  virtual ~DeviceLowerer() = default;
+
+  /// Lowers `block`. `synced`: no thread has read memory since the last
+  /// barrier all threads passed. A write that may race with such reads gets
+  /// a barrier in front of it; tile loops and runs of writes made once end
+  /// with every thread synchronised; constructs holding kernels are entered
+  /// (their blocks start unsynced: a loop body follows the previous
+  /// iteration's reads).
+  void lowerBlock(Block &block, bool synced);
+
+protected:
+  /// A barrier of every thread in front of `op`.
+  virtual void barrier(Operation *before) = 0;
+  /// Shares tile loop `op` over the threads; every thread is synchronised
+  /// after it.
+  virtual void tileLoop(Operation *op) = 0;
+  /// Runs consecutive writes `ops` once; every thread is synchronised after.
+  virtual void once(ArrayRef<Operation *> ops) = 0;
+};
+
 } // namespace mlir::fourfold::grinder
 
 #endif // FOURFOLD_GRINDER_CONSTRUCTS_H

@@ -147,3 +147,51 @@ LogicalResult grinder::checkDeviceRegion(Operation *construct,
       }
   return success();
 }
+
+void DeviceLowerer::lowerBlock(Block &block, bool synced) {
+  SmallVector<Operation *> run; // consecutive writes made once
+  auto flush = [&]() {
+    if (run.empty())
+      return;
+    if (!synced)
+      barrier(run.front());
+    once(run);
+    run.clear();
+    synced = true;
+  };
+  for (Operation &op : llvm::make_early_inc_range(block)) {
+    if (op.hasTrait<OpTrait::IsTerminator>())
+      break;
+    std::string why;
+    Operation *culprit;
+    // The region was checked as a whole: every op has a role.
+    DeviceRole role = *getDeviceRole(&op, /*top=*/false, why, culprit);
+    if (role == DeviceRole::Once) {
+      run.push_back(&op);
+      continue;
+    }
+    flush();
+    switch (role) {
+    case DeviceRole::Redundant:
+      if (readsMemory(&op))
+        synced = false;
+      break;
+    case DeviceRole::TileLoop:
+      if (!synced)
+        barrier(&op);
+      tileLoop(&op);
+      synced = true;
+      break;
+    case DeviceRole::Control:
+      for (Region &region : op.getRegions())
+        for (Block &inner : region)
+          lowerBlock(inner, /*synced=*/false);
+      synced = false;
+      break;
+    case DeviceRole::Once:
+    case DeviceRole::Hoist:
+      break;
+    }
+  }
+  flush();
+}

@@ -24,7 +24,9 @@ using namespace mlir::fourfold;
 using namespace mlir::fourfold::grinder;
 
 namespace {
-struct GPULowering {
+/// A device region as one persistent kernel: grid-stride tile loops, writes
+/// by block 0's thread 0, grid barriers.
+struct GPULowering : DeviceLowerer {
   Value bx, tx, grid, threads; // block id, thread id, grid and block sizes
   Value counter, epoch;        // the grid barrier's global counter, a leader's count
   Value leader, threadZero;    // thread 0 of block 0; thread 0 of each block
@@ -176,51 +178,33 @@ struct GPULowering {
     copy.erase();
   }
 
-  void lowerBlock(Block &block, bool synced) {
-    for (Operation &op : llvm::make_early_inc_range(block)) {
-      if (op.hasTrait<OpTrait::IsTerminator>())
-        break;
-      std::string why;
-      Operation *culprit;
-      DeviceRole role = *getDeviceRole(&op, /*top=*/false, why, culprit);
-      OpBuilder b(&op);
-      Location loc = op.getLoc();
-      Operation *next = op.getNextNode(); // stays: the terminator at worst
-      auto copy = dyn_cast<memref::CopyOp>(&op);
-      bool staticCopy = copy && cast<MemRefType>(copy.getSource().getType())
-                                    .hasStaticShape();
-      switch (role) {
-      case DeviceRole::Redundant:
-        if (readsMemory(&op))
-          synced = false;
-        break;
-      case DeviceRole::TileLoop:
-      case DeviceRole::Once: {
-        if (!synced)
-          gridBarrier(b, loc);
-        if (role == DeviceRole::TileLoop) {
-          lowerTileLoop(&op);
-        } else if (staticCopy) {
-          lowerCopy(copy);
-        } else {
-          auto when = scf::IfOp::create(b, loc, leader, false);
-          op.moveBefore(when.thenBlock()->getTerminator());
-        }
-        OpBuilder after(next);
-        gridBarrier(after, loc);
-        synced = true;
-        break;
-      }
-      case DeviceRole::Control:
-        for (Region &region : op.getRegions())
-          for (Block &inner : region)
-            lowerBlock(inner, /*synced=*/false);
-        synced = false;
-        break;
-      case DeviceRole::Hoist:
-        break;
-      }
+  /// Lowers `op` (a tile loop or a write made once), then every block
+  /// waits for every other.
+  void lowerThenSync(Operation *op) {
+    Location loc = op->getLoc();
+    Operation *next = op->getNextNode(); // stays: the terminator at worst
+    if (isTileLoop(op)) {
+      lowerTileLoop(op);
+    } else if (auto copy = dyn_cast<memref::CopyOp>(op);
+               copy && cast<MemRefType>(copy.getSource().getType()).hasStaticShape()) {
+      lowerCopy(copy);
+    } else {
+      OpBuilder b(op);
+      auto when = scf::IfOp::create(b, loc, leader, false);
+      op->moveBefore(when.thenBlock()->getTerminator());
     }
+    OpBuilder after(next);
+    gridBarrier(after, loc);
+  }
+
+  void barrier(Operation *before) override {
+    OpBuilder b(before);
+    gridBarrier(b, before->getLoc());
+  }
+  void tileLoop(Operation *op) override { lowerThenSync(op); }
+  void once(ArrayRef<Operation *> ops) override {
+    for (Operation *op : ops)
+      lowerThenSync(op);
   }
 };
 } // namespace

@@ -113,67 +113,24 @@ static void toSequential(Operation *op) {
 }
 
 namespace {
-/// Lowers the ops of a block inside a device region.
-struct DeviceLowering {
-  /// `synced`: no thread has read memory since the last barrier all threads
-  /// passed (true at the top of the region: the threads have just started).
-  void lowerBlock(Block &block, bool synced) {
-    SmallVector<Operation *> once; // consecutive writes made by one thread
-    auto flush = [&]() {
-      if (once.empty())
-        return;
-      OpBuilder b(once.front());
-      Location loc = once.front()->getLoc();
-      if (!synced)
-        omp::BarrierOp::create(b, loc);
-      auto single = omp::SingleOp::create(b, loc, omp::SingleOperands());
-      Block *body = b.createBlock(&single.getRegion());
-      for (Operation *op : once)
-        op->moveBefore(body, body->end());
-      b.setInsertionPointToEnd(body);
-      omp::TerminatorOp::create(b, loc);
-      once.clear();
-      synced = true; // omp.single ends with a barrier
-    };
-    for (Operation &op : llvm::make_early_inc_range(block)) {
-      if (op.hasTrait<OpTrait::IsTerminator>())
-        break;
-      std::string why;
-      Operation *culprit;
-      // The region was checked as a whole: every op has a role.
-      DeviceRole role = *getDeviceRole(&op, /*top=*/false, why, culprit);
-      if (role == DeviceRole::Once) {
-        once.push_back(&op);
-        continue;
-      }
-      flush();
-      switch (role) {
-      case DeviceRole::Redundant:
-        if (readsMemory(&op))
-          synced = false;
-        break;
-      case DeviceRole::TileLoop:
-        if (!synced) {
-          OpBuilder b(&op);
-          omp::BarrierOp::create(b, op.getLoc());
-        }
-        toWorksharing(&op);
-        synced = true; // the worksharing loop ends with a barrier
-        break;
-      case DeviceRole::Control:
-        for (Region &region : op.getRegions())
-          for (Block &inner : region)
-            // A loop body may start right after the previous iteration's
-            // reads: assume the worst on entry.
-            lowerBlock(inner, /*synced=*/false);
-        synced = false;
-        break;
-      case DeviceRole::Once:
-      case DeviceRole::Hoist:
-        break;
-      }
-    }
-    flush();
+/// A device region as OpenMP: worksharing loops, omp.single, omp.barrier.
+struct OpenMPLowering : DeviceLowerer {
+  void barrier(Operation *before) override {
+    OpBuilder b(before);
+    omp::BarrierOp::create(b, before->getLoc());
+  }
+  // The worksharing loop ends with a barrier.
+  void tileLoop(Operation *op) override { toWorksharing(op); }
+  // One thread runs the writes; omp.single ends with a barrier.
+  void once(ArrayRef<Operation *> ops) override {
+    OpBuilder b(ops.front());
+    Location loc = ops.front()->getLoc();
+    auto single = omp::SingleOp::create(b, loc, omp::SingleOperands());
+    Block *body = b.createBlock(&single.getRegion());
+    for (Operation *op : ops)
+      op->moveBefore(body, body->end());
+    b.setInsertionPointToEnd(body);
+    omp::TerminatorOp::create(b, loc);
   }
 };
 } // namespace
@@ -210,7 +167,8 @@ static LogicalResult lowerDevice(Operation *construct) {
       op->moveBefore(body, body->end());
   b.setInsertionPointToEnd(body);
   omp::TerminatorOp::create(b, construct->getLoc());
-  DeviceLowering().lowerBlock(*body, /*synced=*/true);
+  // The threads have just started: nobody has read anything yet.
+  OpenMPLowering().lowerBlock(*body, /*synced=*/true);
   return success();
 }
 
