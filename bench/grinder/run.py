@@ -132,10 +132,8 @@ def worker(args):
 
 def placements(prog) -> list[str]:
     """grinder's decisions, read from the IR after scheduling (before lowering drops them)."""
-    import fourfold
-    pipe = fourfold.Pipeline.cpu().replace("grinder", "grinder-schedule")
-    head = fourfold.Pipeline(pipe.stages[: pipe.names.index("grinder") + 1])
-    return re.findall(r"grinder\.place<(\w+)>", head.run(prog.mlir, keep_ir=False).module.operation.get_asm())
+    from fourfold.tuning import placed_constructs
+    return [c.place for c in placed_constructs(prog.mlir)]
 
 
 def markdown(result):

@@ -144,9 +144,9 @@ def grinder_demo(repeat: int) -> bool:
     """grinder on a model with a loop: an LSTM over 100 steps (batch 1 and 64), placed by the cost
     model, against the same loop driven from the host and PyTorch eager."""
     import fourfold
-    from fourfold import ir
     from fourfold.examples import control
-    from fourfold.pipeline import Pipeline, walk_operations
+    from fourfold.pipeline import Pipeline
+    from fourfold.tuning import placed_constructs
 
     print("grinder: nn.LSTM-style loop over 100 steps (python/fourfold/examples/control.py)")
     ok = True
@@ -154,11 +154,8 @@ def grinder_demo(repeat: int) -> bool:
         prog = control.lstm(steps=100, batch=batch, name=f"lstm{batch}")
         xs = prog.inputs()
         ref = prog.reference(*[x.astype(np.float64) for x in xs])
-        scheduled = Pipeline.cpu().replace("grinder", "grinder-schedule")
-        head = Pipeline(scheduled.stages[: scheduled.names.index("grinder") + 1]).run(prog.mlir).module
-        loop = next(op for op in walk_operations(head.operation) if "grinder.place" in op.attributes)
-        est = ir.DictAttr(loop.attributes["grinder.estimate"])
-        place = str(loop.attributes["grinder.place"])
+        loop = placed_constructs(prog.mlir)[0]
+        est, place = loop.estimate, f"#grinder.place<{loop.place}>"
         fn = fourfold.compile(prog.mlir)
         host = fourfold.compile(prog.mlir, pipeline=Pipeline.cpu(grinder=False))
         err = float(np.max(np.abs(fn(*xs) - ref)) / max(1e-30, float(np.max(np.abs(ref)))))
@@ -166,8 +163,8 @@ def grinder_demo(repeat: int) -> bool:
         t_ff = median_time(lambda: fn(*xs), repeat)
         t_host = median_time(lambda: host(*xs), repeat)
         line = (f"  batch {batch:>2}: {place}; predicted per run: host "
-                f"{ir.FloatAttr(est['host_us']).value:.0f} us, device {ir.FloatAttr(est['device_us']).value:.0f} us, "
-                f"one core {ir.FloatAttr(est['block_us']).value:.0f} us ({ir.IntegerAttr(est['kernels']).value} "
+                f"{est['host_us']:.0f} us, device {est['device_us']:.0f} us, "
+                f"one core {est['block_us']:.0f} us ({est['kernels']} "
                 f"kernels per step)\n    error {err:.1e}; fourfold {t_ff * 1e6:.0f} us, loop on the host "
                 f"{t_host * 1e6:.0f} us ({t_host / t_ff:.2f}x)")
         try:

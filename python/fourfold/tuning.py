@@ -159,20 +159,39 @@ def placement_pipeline(place: str, **options) -> Pipeline:
     return pipe.replace("grinder", f"grinder-schedule{{place={place}}},grinder-lower,canonicalize")
 
 
+@dataclass
+class PlacedConstruct:
+    """A loop or branch as grinder-schedule left it: its placement and predictions."""
+
+    op: str
+    location: str
+    place: str                   # host, device or block
+    estimate: dict[str, float]   # host_us, device_us, block_us, kernels, utasks
+
+
+def placed_constructs(source, **options) -> list[PlacedConstruct]:
+    """grinder-schedule's decisions on `source`: the CPU pipeline run up to scheduling (before
+    lowering drops them), one entry per placed loop or branch."""
+    pipe = Pipeline.cpu(**options).replace("grinder", "grinder-schedule")
+    head = Pipeline(pipe.stages[: pipe.names.index("grinder") + 1]).run(source, keep_ir=False).module
+    placed = []
+    for op in walk_operations(head.operation):
+        if "grinder.place" in op.attributes:
+            est = ir.DictAttr(op.attributes["grinder.estimate"])
+            placed.append(PlacedConstruct(
+                op=op.name, location=str(op.location),
+                place=str(op.attributes["grinder.place"]).split("<")[1].rstrip(">"),
+                estimate={k: (ir.FloatAttr(est[k]).value if k.endswith("_us") else ir.IntegerAttr(est[k]).value)
+                          for k in ("host_us", "device_us", "block_us", "kernels", "utasks")}))
+    return placed
+
+
 def predicted_placements(source, **options) -> list[tuple[str, float]]:
     """grinder-schedule's predictions summed over the module's constructs, per placement, best
     first (empty for a module without control flow holding kernels)."""
-    pipe = Pipeline.cpu(**options).replace("grinder", "grinder-schedule")
-    head = Pipeline(pipe.stages[: pipe.names.index("grinder") + 1]).run(source, keep_ir=False).module
-    totals = dict.fromkeys(PLACEMENTS, 0.0)
-    found = False
-    for op in walk_operations(head.operation):
-        if "grinder.estimate" in op.attributes:
-            found = True
-            est = ir.DictAttr(op.attributes["grinder.estimate"])
-            for p in PLACEMENTS:
-                totals[p] += ir.FloatAttr(est[f"{p}_us"]).value
-    return sorted(totals.items(), key=lambda kv: kv[1]) if found else []
+    constructs = placed_constructs(source, **options)
+    totals = {p: sum(c.estimate[f"{p}_us"] for c in constructs) for p in PLACEMENTS}
+    return sorted(totals.items(), key=lambda kv: kv[1]) if constructs else []
 
 
 def tune_placements(source: str, k: int = 2, repeat: int = 20, inputs=None, progress=None, **options):
