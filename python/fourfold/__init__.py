@@ -8,11 +8,37 @@ upstream's share one Context.
     mm = fourfold.compile(open("matmul.mlir").read())       # CPU, through the ExecutionEngine
     c = mm(a, b)
     art = fourfold.compile(text, target="sm_90")              # PTX (+ cubin with ptxas)
+    model = fourfold.compile(torch_module, (x,))              # PyTorch, through torch.export
+    y = model(x)
 """
 
-from .compiler import CPUModule, GPUArtifact, compile  # noqa: F401
+import sys as _sys
+
+from .compiler import CPUModule, GPUArtifact
+from .compiler import compile as _compile_mlir
 from .errors import CompileError, FourfoldError  # noqa: F401
+from .model import CompiledModel  # noqa: F401
 from .pipeline import Pipeline, PipelineResult, Stage, supported_chips  # noqa: F401
 
-__all__ = ["compile", "CPUModule", "GPUArtifact", "CompileError", "FourfoldError", "Pipeline",
+
+def compile(source, *args, **kwargs):
+    """Compile MLIR text / an ir.Module (fourfold.compiler.compile: returns a CPUModule or a
+    GPUArtifact) or a torch.nn.Module with its example inputs (fourfold.model.compile_model:
+    returns a CompiledModel called with torch tensors)."""
+    torch = _sys.modules.get("torch")
+    if torch is not None and isinstance(source, torch.nn.Module):
+        from .model import compile_model
+
+        return compile_model(source, *args, **kwargs)
+    return _compile_mlir(source, *args, **kwargs)
+
+# torch.compile(model, backend="fourfold") works once fourfold is imported after torch (or with
+# `import fourfold.dynamo`); the entry point in pyproject.toml covers installed packages.
+if "torch" in _sys.modules:
+    try:
+        from . import dynamo as _dynamo  # noqa: F401
+    except Exception:  # pragma: no cover - an old torch without dynamo
+        pass
+
+__all__ = ["compile", "CompiledModel", "CPUModule", "GPUArtifact", "CompileError", "FourfoldError", "Pipeline",
            "PipelineResult", "Stage", "supported_chips"]

@@ -54,6 +54,13 @@ class PlanRunner:
                 if key not in self.functions:
                     self.functions[key] = check(cu.cuModuleGetFunction(self.modules[key[0]], key[1].encode()))
         self.buffers = self.plan["buffers"]
+        # A compiled PyTorch model (fourfold.model.CompiledModel.save) brings its weights: they are
+        # the last arguments, uploaded once here; calls pass only the model's inputs.
+        self.weights = []
+        weights = os.path.join(directory, "weights.npz")
+        if os.path.exists(weights):
+            with np.load(weights) as npz:
+                self.weights = [self._upload(npz[k]) for k in sorted(npz.files)]
         self.constants = {}
         for i, b in enumerate(self.buffers):
             if b["kind"] == "constant":
@@ -72,10 +79,11 @@ class PlanRunner:
 
     def to_device(self, arrays):
         args = [b for b in self.buffers if b["kind"] == "argument"]
-        if len(arrays) != len(args):
-            raise TypeError(f"{self.plan['entry']} takes {len(args)} arguments, got {len(arrays)}")
+        count = len(args) - len(self.weights)
+        if len(arrays) != count:
+            raise TypeError(f"{self.plan['entry']} takes {count} arguments, got {len(arrays)}")
         ptrs = []
-        for a, spec in zip(arrays, self.plan["args"]):
+        for a, spec in zip(arrays, self.plan["args"][:count]):
             a = np.ascontiguousarray(a, dtype=spec["dtype"])
             if list(a.shape) != spec["shape"]:
                 raise ValueError(f"expected shape {spec['shape']}, got {list(a.shape)}")
@@ -91,6 +99,8 @@ class PlanRunner:
         """Run the plan on device pointers; returns the device pointers of the results (the caller
         frees them)."""
         live = dict(self.constants)
+        if len(arg_ptrs) + len(self.weights) == len(self.plan["args"]):
+            arg_ptrs = list(arg_ptrs) + self.weights
         for b, ptr in zip([i for i, b in enumerate(self.buffers) if b["kind"] == "argument"], arg_ptrs):
             live[b] = ptr
         for step in self.plan["steps"]:
@@ -100,7 +110,7 @@ class PlanRunner:
             elif op == "free":
                 check(cu.cuMemFree(live.pop(step["buffer"])))
             elif op == "copy":
-                check(cu.cuMemcpyDtoDAsync(live[step["dst"]], live[step["src"]], self._nbytes(step["src"]), stream))
+                check(cu.cuMemcpyDtoDAsync(live[step["dst"]], live[step["src"]], step.get("bytes", self._nbytes(step["src"])), stream))
             elif op == "launch":
                 values = []
                 for a in step["args"]:
@@ -128,7 +138,7 @@ class PlanRunner:
                 host = np.empty(spec["shape"], dtype=spec["dtype"])
                 check(cu.cuMemcpyDtoH(host.ctypes.data, ptr, host.nbytes))
                 results.append(host)
-            self.free([p for p in outs if p not in ptrs])
+            self.free([p for p in outs if p not in ptrs and p not in self.weights])
         finally:
             self.free(ptrs)
         return results[0] if len(results) == 1 else tuple(results)

@@ -111,13 +111,25 @@ def extract_plan(module: ir.Module, entry: str, chip: str) -> dict:
             ref = new_buffer(op.results[0].type, kind="constant")
             buffers[ref["buffer"]]["data"] = data.reshape(-1).tolist()
             values[op.results[0]] = ref
+        elif name in ("memref.expand_shape", "memref.collapse_shape", "memref.subview", "memref.cast",
+                      "memref.reinterpret_cast") and all(v in values for v in op.operands):
+            # A view: the same buffer under the layout of the result's (static) type.
+            if name in ("memref.subview", "memref.reinterpret_cast") and len(op.operands) > 1:
+                raise FourfoldError(f"launch plan: {where}: views with dynamic offsets are not supported")
+            src = values[op.operands[0]]
+            shape, strides, offset = _memref_layout(op.results[0].type)
+            values[op.results[0]] = {**src, "shape": shape, "strides": strides, "offset": offset,
+                                     "dtype": _dtype_name(op.results[0].type.element_type)}
         elif name == "memref.dealloc":
             steps.append({"op": "free", "buffer": values[op.operands[0]]["buffer"]})
         elif name == "memref.copy":
             src, dst = (values[v] for v in op.operands)
             if not (_contiguous(src) and _contiguous(dst)):
                 raise FourfoldError(f"launch plan: {where}: only copies between contiguous buffers are supported")
-            steps.append({"op": "copy", "src": src["buffer"], "dst": dst["buffer"]})
+            # views may cover part of a buffer: copy the view's bytes, not the buffer's
+            count = int(np.prod(src["shape"])) if src["shape"] else 1
+            steps.append({"op": "copy", "src": src["buffer"], "dst": dst["buffer"],
+                          "bytes": count * np.dtype(src["dtype"]).itemsize})
         elif name == "gpu.launch_func":
             kernel = ir.SymbolRefAttr(op.attributes["kernel"])
             module_name, kernel_name = kernel.value if hasattr(kernel, "value") else str(kernel).split("::")

@@ -1,0 +1,117 @@
+"""PyTorch modules through fourfold: import (fourfold.frontend.torch), compile, and call with torch
+tensors.
+
+    model = fourfold.compile(torch_module, (x,))          # CPU
+    y = model(x)                                          # torch tensors in and out
+    model.stages["welder"], model.timings, model.decisions()
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import FourfoldError
+
+
+def _to_numpy(value, spec, i: int):
+    """A torch tensor (CPU) or array as numpy without a copy where the layout allows."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        if value.device.type != "cpu":
+            raise ValueError(f"input #{i} is on {value.device}; fourfold's CPU runtime takes CPU tensors")
+        value = value.detach()
+        if value.requires_grad:
+            value = value.detach()
+        value = value.numpy() if value.is_contiguous() else value.contiguous().numpy()
+    arr = np.asarray(value)
+    shape, dtype = spec
+    if tuple(arr.shape) != tuple(shape):
+        raise ValueError(f"input #{i} must have shape {tuple(shape)} (the example's), got {tuple(arr.shape)}")
+    if arr.dtype != dtype:
+        raise TypeError(f"input #{i} must have dtype {dtype}, got {arr.dtype}")
+    return arr
+
+
+@dataclass
+class CompiledModel:
+    """A torch.nn.Module compiled by fourfold. Call it like the module (positional tensors of the
+    example's shapes and dtypes); outputs come back as torch tensors in the module's structure.
+
+    `program` is the imported linalg program (its weights bound here), `compiled` the CPUModule
+    (target "cpu") or GPUArtifact, `stages` the IR after the import and after every stage,
+    `timings` seconds per step (export, import, each pipeline stage, jit)."""
+
+    name: str
+    target: str
+    program: object           # fourfold.frontend.ImportedProgram
+    compiled: object          # CPUModule | GPUArtifact
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def stages(self) -> dict[str, str]:
+        return {"import": self.program.mlir, **self.compiled.stages}
+
+    @property
+    def compile_time(self) -> float:
+        return sum(self.timings.values())
+
+    def decisions(self) -> dict:
+        """What welder, roller, rammer and grinder decided (fourfold.decisions)."""
+        from .decisions import collect
+
+        return collect(self.compiled.compilation, self.target)
+
+    def numpy_inputs(self, *args) -> list[np.ndarray]:
+        if len(args) != self.program.num_inputs:
+            raise TypeError(f"{self.name} takes {self.program.num_inputs} tensor input(s), got {len(args)}")
+        return [_to_numpy(a, spec, i) for i, (a, spec) in enumerate(zip(args, self.program.input_specs))]
+
+    def __call__(self, *args):
+        if self.target != "cpu":
+            raise FourfoldError(f"a model compiled for {self.target} runs on a GPU: save() it and run it "
+                                "there with fourfold.cuda_runner.PlanRunner")
+        import torch
+        from torch.utils._pytree import tree_unflatten
+
+        outs = self.compiled(*self.numpy_inputs(*args), *self.program.params)
+        if not isinstance(outs, tuple):
+            outs = (outs,)
+        tensors = [torch.from_numpy(o) for o in outs]
+        if self.program.out_spec is None:
+            return tensors[0] if len(tensors) == 1 else tuple(tensors)
+        return tree_unflatten(tensors, self.program.out_spec)
+
+    def save(self, directory: str) -> str:
+        """GPU: the artifact (plan.json, PTX, cubins) plus weights.npz, which
+        fourfold.cuda_runner.PlanRunner appends to the inputs, uploading them once."""
+        if self.target == "cpu":
+            raise FourfoldError("save() writes a GPU artifact; this model was compiled for the CPU")
+        path = self.compiled.save(directory)
+        np.savez(os.path.join(directory, "weights.npz"),
+                 **{f"w{i:04d}": p for i, p in enumerate(self.program.params)})
+        return path
+
+
+def compile_model(model, example_inputs, *, target: str = "cpu", example_kwargs=None, **options) -> CompiledModel:
+    """Import `model` with torch.export and compile it for `target` (see fourfold.compile)."""
+    from .compiler import compile as compile_mlir
+    from .frontend.torch import _export, import_torch  # noqa: F401
+
+    if not isinstance(example_inputs, (tuple, list)):
+        example_inputs = (example_inputs,)
+    start = time.perf_counter()
+    program = import_torch(model, example_inputs, example_kwargs, name="forward")
+    imported = time.perf_counter()
+    compiled = compile_mlir(program.mlir, target=target, entry="forward", **options)
+    timings = {"import": imported - start}
+    stage_times = dict(getattr(compiled.compilation, "timings", {}) or {})
+    timings.update(stage_times)
+    rest = compiled.compile_time - sum(stage_times.values())
+    timings["jit" if target == "cpu" else "ptx"] = max(rest, 0.0)
+    return CompiledModel(name=type(model).__name__, target=target, program=program, compiled=compiled,
+                         timings=timings)
