@@ -191,6 +191,8 @@ class CPUModule:
     _engine: object = field(repr=False, default=None)
     _func: object = field(repr=False, default=None)
     tuning: object = None  # a fourfold.tuning.TuningReport when compiled with top_k
+    cache_hit: bool = False  # loaded from the compile cache (fourfold.cache) instead of compiled
+    cache_key: str | None = None  # the cache entry's key; None when the cache was off
 
     @property
     def stages(self) -> dict[str, str]:
@@ -270,14 +272,17 @@ class CPUModule:
         return results[0] if len(results) == 1 else tuple(results)
 
 
-def _compile_cpu(module, fn, args, results, pipeline, opt_level, keep_ir, start):
+def _compile_cpu(module, fn, args, results, pipeline, opt_level, keep_ir, start, pic=False):
     from .execution_engine import ExecutionEngine
 
     name = ir.StringAttr(fn.sym_name).value
     pipeline = pipeline or Pipeline.cpu()
     compilation = pipeline.run(module, keep_ir=keep_ir)
+    # pic: the compile cache links the engine's object file into a shared library, which needs
+    # position-independent code.
+    extra = {"enable_object_dump": True, "enable_pic": True} if pic else {}
     try:
-        engine = ExecutionEngine(compilation.module, opt_level=opt_level, shared_libs=_runner_libs())
+        engine = ExecutionEngine(compilation.module, opt_level=opt_level, shared_libs=_runner_libs(), **extra)
     except Exception as e:  # the engine reports LLVM errors as RuntimeError
         hint = ""
         if not any(lib.endswith("libomp.so") for lib in _runner_libs()):
@@ -355,6 +360,8 @@ class GPUArtifact:
     modules: list[GPUKernelModule]
     compilation: PipelineResult
     compile_time: float
+    cache_hit: bool = False  # loaded from the compile cache (fourfold.cache) instead of compiled
+    cache_key: str | None = None  # the cache entry's key; None when the cache was off
 
     @property
     def ptx(self) -> dict[str, str]:
@@ -447,7 +454,7 @@ def _compile_gpu(module, fn, args, results, chip, pipeline, keep_ir, start, sour
 
 def compile(source, target: str = "cpu", *, entry: str | None = None, pipeline: Pipeline | None = None,
             opt_level: int = 3, keep_ir: bool = True, assemble: bool | None = None,
-            top_k: int | None = None, progress=None):
+            top_k: int | None = None, progress=None, cache: bool | str | None = None):
     """Compile `source` (MLIR text or an ir.Module holding linalg on tensors or tosa).
 
     target="cpu": returns a CPUModule; call it with numpy arrays, get numpy arrays back.
@@ -455,13 +462,19 @@ def compile(source, target: str = "cpu", *, entry: str | None = None, pipeline: 
     cubins when ptxas is available (assemble=None: when found; True: required; False: never).
     `pipeline` replaces the default pipeline of the target (see fourfold.pipeline.Pipeline).
     top_k=k (CPU): measure roller's k best rTiles of every operator and keep the fastest
-    (fourfold.tuning); the result's `.tuning` says what was measured."""
+    (fourfold.tuning); the result's `.tuning` says what was measured.
+    cache: the on-disk compile cache (fourfold.cache). None: on, unless FOURFOLD_NO_CACHE=1;
+    False: off; True: on; a string: on, in that directory. The result's `.cache_hit` says whether
+    it was loaded from there, `.cache_key` names the entry."""
+    from . import cache as cache_mod
+
     start = time.perf_counter()
     chips = supported_chips()
     if target != "cpu" and target not in chips:
         raise ValueError(f"unsupported target '{target}'; supported: cpu, {', '.join(chips)}")
     if not isinstance(opt_level, int) or not 0 <= opt_level <= 3:
         raise ValueError(f"opt_level must be 0..3, got {opt_level!r}")
+    cache_dir = cache_mod.resolve(cache)
     text = source if isinstance(source, str) else str(source)
     module = parse(text)
     with module.context, ir.Location.unknown():
@@ -471,20 +484,44 @@ def compile(source, target: str = "cpu", *, entry: str | None = None, pipeline: 
         args = [_spec(t, f"@{fname} argument #{i}") for i, t in enumerate(ftype.inputs)]
         results = [_spec(t, f"@{fname} result #{i}") for i, t in enumerate(ftype.results)]
         _prepare_entry(fn)
+        tuned = target == "cpu" and top_k is not None and top_k > 1
+        if tuned and pipeline is not None:
+            raise ValueError("top_k tunes the default CPU pipeline; it cannot be combined with pipeline=")
+        if target != "cpu":
+            if assemble is None:
+                assemble = find_ptxas() is not None
+            if pipeline is None:
+                pipeline = gpu_pipeline(text, target)
+        store = key = None
+        if cache_dir is not None:
+            # The key reads the IR after _prepare_entry and the pipeline before tuning, so a hit
+            # skips the tuning too.
+            store = cache_mod.Store(cache_dir)
+            key = cache_mod.make_key(str(module), (pipeline or Pipeline.cpu()).text(), opt_level=opt_level,
+                                     target=target, entry=entry, top_k=top_k, assemble=assemble,
+                                     ptxas=find_ptxas() if assemble else None)
+            hit = store.load(key, target, args, results, keep_ir, start)
+            if hit is not None:
+                hit.cache_hit, hit.cache_key = True, key
+                return hit
         if target == "cpu":
             tuning = None
-            if top_k is not None and top_k > 1:
-                if pipeline is not None:
-                    raise ValueError("top_k tunes the default CPU pipeline; it cannot be combined with pipeline=")
+            if tuned:
                 from .tuning import tune
 
                 default = Pipeline.cpu()
                 Pipeline([default["frontend"]]).run(module, keep_ir=False)
-                tuning = tune(module, k=top_k, progress=progress)
+                with cache_mod.enclosing(cache_dir):
+                    tuning = tune(module, k=top_k, progress=progress)
                 pipeline = default.without("frontend")
-            compiled = _compile_cpu(module, fn, args, results, pipeline, opt_level, keep_ir, start)
+            compiled = _compile_cpu(module, fn, args, results, pipeline, opt_level, keep_ir, start,
+                                    pic=store is not None)
             compiled.tuning = tuning
-            return compiled
-        if assemble is None:
-            assemble = find_ptxas() is not None
-        return _compile_gpu(module, fn, args, results, target, pipeline, keep_ir, start, text, assemble)
+            if store is not None:
+                store.save_cpu(key, compiled, compiled._engine, _runner_libs(), keep_ir)
+        else:
+            compiled = _compile_gpu(module, fn, args, results, target, pipeline, keep_ir, start, text, assemble)
+            if store is not None:
+                store.save_gpu(key, compiled, keep_ir)
+        compiled.cache_key = key
+        return compiled

@@ -13,6 +13,19 @@ if os.path.isdir(os.path.join(_pkg, "fourfold")) and _pkg not in sys.path:
     sys.path.insert(0, _pkg)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_compile_cache(tmp_path_factory):
+    """The tests never read or fill the user's compile cache, and compile as they always did
+    (no cache) unless FOURFOLD_NO_CACHE=0 is set to run the whole suite through the cache;
+    test_cache.py turns it on itself."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("FOURFOLD_CACHE_DIR", str(tmp_path_factory.mktemp("fourfold-cache")))
+    if "FOURFOLD_NO_CACHE" not in os.environ:
+        patch.setenv("FOURFOLD_NO_CACHE", "1")
+    yield
+    patch.undo()
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
