@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import operator
 import os
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -476,7 +477,7 @@ for _l, _mop in (("and", "arith.andi"), ("or", "arith.ori"), ("xor", "arith.xori
 
 
 @_op("aten.where.self", "aten.where.ScalarOther", "aten.where.ScalarSelf", "aten.where.Scalar")
-def _where(imp, cond, a, b):
+def _where_op(imp, cond, a, b):
     _, t = imp.out_type()
 
     def body(s, args):
@@ -495,6 +496,13 @@ def _copy(imp, x, **kwargs):
     if t == x.dtype:
         return x
     return imp.w.elementwise([x], shape, t, lambda s, a: s.cast(a[0], x.dtype, t))
+
+
+@_op("aten._assert_tensor_metadata.default", "aten._assert_scalar.default", "aten._assert_async.msg",
+     "aten.sym_constrain_range_for_size.default")
+def _no_op(imp, *args, **kwargs):
+    """Checks torch.export leaves in the graph; shapes and dtypes are static here."""
+    return None
 
 
 @_op("aten.full.default", "aten.full_like.default", "aten.zeros.default", "aten.ones.default",
@@ -843,6 +851,41 @@ def _embedding(imp, weight, indices, padding_idx=-1, *rest):
     return imp.w.generic([(indices, idx_map)], out, identity_map(rank), ["parallel"] * rank, body)
 
 
+@_op("aten._transformer_encoder_layer_fwd.default")
+def _encoder_layer(imp, src, embed_dim, num_heads, qkv_w, qkv_b, proj_w, proj_b, use_gelu, norm_first, eps,
+                   n1_w, n1_b, n2_w, n2_b, f1_w, f1_b, f2_w, f2_b, mask=None, mask_type=None):
+    """nn.TransformerEncoderLayer's inference fast path (what TorchDynamo captures under no_grad):
+    its math written in PyTorch, inlined."""
+    if mask is not None:
+        raise imp.unsupported("the fused encoder layer with an attention mask")
+    if src.rank != 3:
+        raise imp.unsupported("the fused encoder layer on a nested or unbatched input")
+
+    def reference(x, qkv_w, qkv_b, proj_w, proj_b, n1_w, n1_b, n2_w, n2_b, f1_w, f1_b, f2_w, f2_b):
+        import torch.nn.functional as F
+
+        def attention(x):
+            b, s, e = x.shape
+            q, k, v = F.linear(x, qkv_w, qkv_b).view(b, s, 3, num_heads, e // num_heads).permute(2, 0, 3, 1, 4)
+            y = F.scaled_dot_product_attention(q, k, v)
+            return F.linear(y.transpose(1, 2).reshape(b, s, e), proj_w, proj_b)
+
+        def feed_forward(x):
+            h = F.linear(x, f1_w, f1_b)
+            return F.linear(F.gelu(h) if use_gelu else F.relu(h), f2_w, f2_b)
+
+        def norm(x, w, bias):
+            return F.layer_norm(x, (embed_dim,), w, bias, eps)
+        if norm_first:
+            x = x + attention(norm(x, n1_w, n1_b))
+            return x + feed_forward(norm(x, n2_w, n2_b))
+        x = norm(x + attention(x), n1_w, n1_b)
+        return norm(x + feed_forward(x), n2_w, n2_b)
+
+    return inline(imp, reference, [src, qkv_w, qkv_b, proj_w, proj_b, n1_w, n1_b, n2_w, n2_b, f1_w, f1_b,
+                                   f2_w, f2_b])[0]
+
+
 SUPPORTED = sorted(set(_HANDLERS) | {"getitem"})
 
 
@@ -903,12 +946,12 @@ def _fold_weights(ep, consts: dict) -> list[str]:
     return folded
 
 
-def import_torch(model, example_inputs, example_kwargs=None, name: str = "forward") -> ImportedProgram:
-    """torch.nn.Module + example inputs -> ImportedProgram (linalg-on-tensors MLIR text)."""
+def _translate(ep, imp: "_Importer", user_values: list[Value]) -> tuple[list[Value], list[str], dict]:
+    """Emits the exported program `ep` into `imp`'s function, its user inputs bound to
+    `user_values`; returns the result Values, the folded nodes and the op counts."""
     import torch
     from torch.export.graph_signature import InputKind
 
-    ep = _export(model, example_inputs, example_kwargs)
     sig = ep.graph_signature
     placeholders = [n for n in ep.graph.nodes if n.op == "placeholder"]
     state = dict(ep.state_dict)
@@ -922,23 +965,7 @@ def import_torch(model, example_inputs, example_kwargs=None, name: str = "forwar
         else:
             raise FourfoldError(f"unsupported input kind {spec.kind} ({node.name})")
     folded = _fold_weights(ep, consts)
-
-    imp = _Importer(ep, name)
-    args, input_specs, values = [], [], {}
-    for i, node in enumerate(users):
-        val = node.meta.get("val")
-        if not isinstance(val, torch.Tensor):
-            raise FourfoldError(f"input {node.name} is not a tensor ({type(val).__name__}); fourfold takes tensors")
-        try:
-            shape, dtype = _shape_of(val), _dtype_of(val)
-        except TypeError as e:
-            raise FourfoldError(f"input {node.name}: shapes must be static ({e})") from None
-        except KeyError as e:
-            raise FourfoldError(f"input {node.name}: unsupported dtype {e}") from None
-        v = Value(f"%arg{i}", shape, dtype)
-        values[node.name] = v
-        args.append((v, "{bufferization.writable = false}"))
-        input_specs.append((shape, np.dtype(torch.empty(0, dtype=val.dtype).numpy().dtype)))
+    values = {node.name: v for node, v in zip(users, user_values)}
     # Weights (original or folded) that the program reads become arguments.
     needed = set()
     for node in ep.graph.nodes:
@@ -959,14 +986,79 @@ def import_torch(model, example_inputs, example_kwargs=None, name: str = "forwar
         if not isinstance(r, Value):
             raise FourfoldError(f"output {o} is not a tensor the program computes; fourfold returns tensors")
         results.append(r)
-    # Arguments: user inputs, then the weights in the order they were made.
-    for pname, (array, _) in imp.params.items():
-        args.append((Value(pname, tuple(array.shape), mlir_dtype(array.dtype)), "{bufferization.writable = false}"))
     ops = {}
     for node in ep.graph.nodes:
         if node.op == "call_function" and node.name not in consts:
             ops[str(node.target)] = ops.get(str(node.target), 0) + 1
+    return results, folded, ops
+
+
+def inline(imp: "_Importer", fn, args: list) -> list[Value]:
+    """Emits `fn(*args)` (PyTorch code) into the function being written: tensors among `args` are
+    Values (weights stay weights, so they fold), others pass through. For fused ATen ops that have
+    no decomposition: their reference in PyTorch is exported and translated like the model."""
+    import torch
+
+    weights = [imp.array(a) for a in args]
+
+    class Reference(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            for i, w in enumerate(weights):
+                if w is not None:
+                    self.register_buffer(f"w{i}", torch.from_numpy(np.array(w)))
+
+        def forward(self, *xs):
+            it = iter(xs)
+            full = [getattr(self, f"w{i}") if w is not None else next(it) if isinstance(a, Value) else a
+                    for i, (a, w) in enumerate(zip(args, weights))]
+            return fn(*full)
+
+    torch_dtype = {"f32": torch.float32, "f64": torch.float64, "i64": torch.int64, "i32": torch.int32,
+                   "i1": torch.bool, "f16": torch.float16}
+    inputs = [a for a, w in zip(args, weights) if isinstance(a, Value) and w is None]
+    examples = [torch.zeros(a.shape, dtype=torch_dtype[a.dtype]) for a in inputs]
+    ep = _export(Reference(), examples, None)
+    sub = _Importer(ep, imp.w.name)
+    sub.w, sub.params = imp.w, imp.params
+    outer_loc = imp.w.loc
+    results, _, _ = _translate(ep, sub, inputs)
+    imp.w.loc = outer_loc
+    return results
+
+
+def import_torch(model, example_inputs, example_kwargs=None, name: str = "forward") -> ImportedProgram:
+    """torch.nn.Module + example inputs -> ImportedProgram (linalg-on-tensors MLIR text)."""
+    import torch
+
+    ep = _export(model, example_inputs, example_kwargs)
+    users = [n for n, spec in zip((n for n in ep.graph.nodes if n.op == "placeholder"), ep.graph_signature.input_specs)
+             if spec.kind.name == "USER_INPUT"]
+    imp = _Importer(ep, name)
+    args, input_specs, user_values = [], [], []
+    for i, node in enumerate(users):
+        val = node.meta.get("val")
+        if not isinstance(val, torch.Tensor):
+            raise FourfoldError(f"input {node.name} is not a tensor ({type(val).__name__}); fourfold takes tensors")
+        try:
+            shape, dtype = _shape_of(val), _dtype_of(val)
+        except TypeError as e:
+            raise FourfoldError(f"input {node.name}: shapes must be static ({e})") from None
+        except KeyError as e:
+            raise FourfoldError(f"input {node.name}: unsupported dtype {e}") from None
+        v = Value(f"%arg{i}", shape, dtype)
+        user_values.append(v)
+        args.append((v, "{bufferization.writable = false}"))
+        input_specs.append((shape, np.dtype(torch.empty(0, dtype=val.dtype).numpy().dtype)))
+    results, folded, ops = _translate(ep, imp, user_values)
+    # Arguments: user inputs, then the weights in the order they were made, less those the
+    # program no longer reads (batch-norm statistics once folded into a scale and shift).
+    body = "\n".join(imp.w.lines) + " ".join(r.name for r in results)
+    used = set(re.findall(r"%w\d+\b", body))
+    params = {k: v for k, v in imp.params.items() if k in used}
+    for pname, (array, _) in params.items():
+        args.append((Value(pname, tuple(array.shape), mlir_dtype(array.dtype)), "{bufferization.writable = false}"))
     return ImportedProgram(name=name, mlir=imp.w.text(args, results),
-                           params=[a for a, _ in imp.params.values()],
-                           param_names=[n for _, n in imp.params.values()], input_specs=input_specs,
+                           params=[a for a, _ in params.values()],
+                           param_names=[n for _, n in params.values()], input_specs=input_specs,
                            out_spec=ep.call_spec.out_spec, in_spec=ep.call_spec.in_spec, folded=folded, ops=ops)
