@@ -41,8 +41,9 @@ say "LLVM/MLIR $LLVM_VERSION in $LLVM_PREFIX"
 # nanobind 2.9.x: with 2.15 upstream's bindings change casting behaviour (four upstream tests fail).
 # torch 2.13.0 (CPU build, installed from a local file on these machines): the reference the demo,
 # the benchmarks and their smoke test compare against. Pinned so pip never pulls a CUDA build.
+# matplotlib: the pictures of `fourfold report`.
 py_requirements=("nanobind==2.9.2" "numpy>=1.24,<2.3" "PyYAML>=5.4" "ml_dtypes>=0.1" "pytest>=7"
-                 "torch==2.13.0")
+                 "torch==2.13.0" "matplotlib>=3.7")
 if ! "$PYTHON" - "${py_requirements[@]}" <<'PY'
 import sys
 from importlib import metadata

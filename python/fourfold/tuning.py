@@ -44,6 +44,17 @@ class TuningReport:
     seconds: float = 0.0
 
 
+def _inside(inner, op) -> bool:
+    """Whether operation `inner` is nested in `op`."""
+    target = op.operation
+    parent = inner.parent
+    while parent is not None:
+        if parent.operation == target:
+            return True
+        parent = parent.parent
+    return False
+
+
 def _standalone(op, target_attr) -> str:
     """A module whose one function runs `op` on its operands as arguments."""
     with op.context, ir.Location.unknown():
@@ -55,9 +66,23 @@ def _standalone(op, target_attr) -> str:
             fn = func_d.FuncOp("kernel", ftype)
             block = fn.add_entry_block()
             with ir.InsertionPoint(block):
+                # Constants the op's body uses from outside (canonicalize hoists them to the
+                # function's entry) come along, cloned in front of it.
+                captured = {}
+                for inner in walk_operations(op):
+                    for v in inner.operands:
+                        owner = getattr(v.owner, "operation", None)  # None for block arguments
+                        if owner is not None and owner.name == "arith.constant" and not _inside(owner, op):
+                            captured.setdefault(v, owner)
+                copies = {v: c.clone() for v, c in captured.items()}
                 clone = op.clone()
                 for i, arg in enumerate(block.arguments):
                     clone.operands[i] = arg
+                if copies:
+                    for inner in walk_operations(clone):
+                        for i, v in enumerate(inner.operands):
+                            if v in copies:
+                                inner.operands[i] = copies[v].results[0]
                 func_d.ReturnOp(list(clone.results))
         return str(module)
 

@@ -235,3 +235,21 @@ def test_gpu_artifact(name, tmp_path):
     assert (tmp_path / "plan.json").exists()
     with pytest.raises(FourfoldError, match="GPU"):
         c(*inputs)
+
+
+def test_small_encoder_attention_mask():
+    """At d_model=128 x 32 tokens the attention's boolean masks reached roller's vectorised
+    tiles, which stored i1 vectors wrongly (5e-2 error); booleans now keep the default lowering."""
+    model, inputs = zoo.get("encoder", "small")
+    c = fourfold.compile(model, inputs)
+    with torch.no_grad():
+        assert rel_error(c(*inputs), model(*inputs)) < 1e-4
+
+
+def test_decisions(compiled):
+    _, _, c = compiled("encoder")
+    d = c.decisions()
+    assert d["welder"] and all(g["bytes"] <= g["unfused_bytes"] for g in d["welder"])
+    assert d["roller"] and all(r["tile"].startswith("#roller.rtile") for r in d["roller"])
+    assert d["rammer"] and d["rammer"][0]["tasks"]
+    assert d["grinder"] == []  # torch.export unrolls loops: nothing to place

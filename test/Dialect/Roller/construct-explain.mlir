@@ -82,3 +82,21 @@ func.func @hand_written(%a: tensor<8x4xf32>, %b: tensor<4x8xf32>, %c: tensor<8x8
   %r = linalg.matmul {roller.tile = #roller.rtile<L1 = [4, 8, 2], register = [2, 8, 1]>} ins(%a, %b : tensor<8x4xf32>, tensor<4x8xf32>) outs(%c : tensor<8x8xf32>) -> tensor<8x8xf32>
   return %r : tensor<8x8xf32>
 }
+
+// -----
+
+// Booleans: vectors of i1 are bit-packed, memrefs of i1 hold bytes; a vectorised tile read and
+// wrote attention masks wrongly, so a boolean operator keeps the default lowering.
+// GPU: remark: roller: no rTile because it reads or writes booleans (i1), which do not vectorise bytewise; the operator keeps the default lowering
+func.func @mask(%x: tensor<4x32x32xf32>, %m: tensor<4x32x32xi1>) -> tensor<4x32x32xi1> {
+  %ninf = arith.constant 0xFF800000 : f32
+  // expected-remark @+1 {{roller: no rTile because it reads or writes booleans (i1), which do not vectorise bytewise; the operator keeps the default lowering}}
+  %0 = linalg.generic {indexing_maps = [affine_map<(i, j, k) -> (i, j, k)>, affine_map<(i, j, k) -> (i, j, k)>],
+                       iterator_types = ["parallel", "parallel", "parallel"]}
+       ins(%x : tensor<4x32x32xf32>) outs(%m : tensor<4x32x32xi1>) {
+  ^bb0(%a: f32, %o: i1):
+    %c = arith.cmpf oeq, %a, %ninf : f32
+    linalg.yield %c : i1
+  } -> tensor<4x32x32xi1>
+  return %0 : tensor<4x32x32xi1>
+}

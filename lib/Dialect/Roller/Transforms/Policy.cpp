@@ -98,6 +98,14 @@ FailureOr<OpInfo> mlir::fourfold::roller::analyzeOp(linalg::LinalgOp op,
   for (utils::IteratorType it : op.getIteratorTypesArray())
     info.reduction.push_back(it == utils::IteratorType::reduction);
   for (OpOperand &operand : op->getOpOperands()) {
+    // Vectors of i1 are bit-packed in LLVM while memrefs of i1 hold a byte
+    // per element: the vectorised tiles read and wrote masks wrongly (an
+    // attention mask came out garbage). Booleans keep the default lowering.
+    if (getElementTypeOrSelf(operand.get().getType()).isInteger(1)) {
+      whyNot = "it reads or writes booleans (i1), which do not vectorise "
+               "bytewise";
+      return failure();
+    }
     OperandInfo oi;
     oi.isOutput = op.isDpsInit(&operand);
     oi.elemBytes = elementBytes(operand.get().getType());
