@@ -11,7 +11,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import fourfold  # noqa: E402  (after torch: registers the torch.compile backend)
+import fourfold  # noqa: E402
+import fourfold.dynamo  # noqa: E402,F401  (registers the torch.compile backend, whatever the import order)
 from fourfold.errors import FourfoldError  # noqa: E402
 from fourfold.examples import torch_models as zoo  # noqa: E402
 from fourfold.frontend import UnsupportedOpError, import_torch  # noqa: E402
