@@ -195,8 +195,8 @@ def bench_one(m: Loaded, args, threads: int) -> dict:
     import torch
 
     torch.set_num_threads(threads)
-    os.environ["OMP_NUM_THREADS"] = str(threads)
     c = compile_loaded(m, args)
+    set_threads(threads)
     xs = _random_inputs(c, m)
     row = {"model": m.name, "threads": threads}
     row["fourfold_us"] = _median(lambda: c(*xs), args.repeat) * 1e6
@@ -208,13 +208,26 @@ def bench_one(m: Loaded, args, threads: int) -> dict:
     return row
 
 
+def set_threads(n: int) -> None:
+    """The OpenMP threads of compiled CPU code. libomp reads OMP_NUM_THREADS once, at its first
+    parallel region, so a change later in the process goes through omp_set_num_threads (of LLVM's
+    libomp, the one the compiled code calls, not a libgomp that PyTorch may have loaded)."""
+    import ctypes
+
+    from . import _config
+
+    os.environ["OMP_NUM_THREADS"] = str(n)
+    path = os.path.join(_config.LLVM_LIBRARY_DIR, "libomp.so")
+    if os.path.exists(path):
+        ctypes.CDLL(path).omp_set_num_threads(ctypes.c_int(n))
+
+
 def cmd_bench(args) -> int:
     threads = [int(t) for t in args.threads.split(",")]
     jobs = [(name, t) for name in args.models for t in threads]
     progress = Progress("bench", len(jobs))
     rows = []
     for i, (name, t) in enumerate(jobs):
-        os.environ["OMP_NUM_THREADS"] = str(t)
         rows.append(bench_one(load(name, args.size), args, t))
         progress(i + 1, note=f"{name} x{t}")
     print(f"{'model':<20} {'thr':>3} {'fourfold us':>12} {'eager us':>10} {'x eager':>8} {'compile s':>9}")
