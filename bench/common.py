@@ -50,16 +50,9 @@ def time_cuda(fn, repeat):
 
 
 def machine():
-    model = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} CPUs, {platform.machine()}"
+    from fourfold.cli import _machine
+
+    return _machine()
 
 
 def run_per_thread_count(script, args, worker_flags, markdown, title_command):

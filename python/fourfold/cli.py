@@ -94,14 +94,7 @@ def _random_inputs(compiled, m: Loaded, seed=0):
     return out
 
 
-def _median(fn, repeat):
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+from .__main__ import median_time as _median  # noqa: E402  (one median timer for demo and CLI)
 
 
 class Progress:
@@ -242,18 +235,19 @@ def cmd_bench(args) -> int:
 
 
 def _machine() -> str:
+    """The same description bench/ records (bench/common.py imports this one)."""
     import platform
 
-    name = platform.processor() or platform.machine()
+    model = platform.processor() or "unknown"
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
                 if line.startswith("model name"):
-                    name = line.split(":", 1)[1].strip()
+                    model = line.split(":", 1)[1].strip()
                     break
     except OSError:
         pass
-    return f"{name}, {os.cpu_count()} cores"
+    return f"{model}, {os.cpu_count()} CPUs, {platform.machine()}"
 
 
 def cmd_report(args) -> int:
