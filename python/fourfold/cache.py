@@ -300,6 +300,16 @@ class Store:
             files[name] = data
         return meta, files
 
+    def _read_matching(self, key: str, kind: str, args, results, keep_ir: bool):
+        """_read, and None unless the entry's signature is the one asked for."""
+        found = self._read(key, kind, keep_ir)
+        if found is None:
+            return None
+        meta, _ = found
+        if meta["args"] != [_spec_json(a) for a in args] or meta["results"] != [_spec_json(r) for r in results]:
+            return None
+        return found
+
     def load(self, key: str, target: str, args, results, keep_ir: bool, start: float):
         """The CPUModule / GPUArtifact of entry `key`, or None when there is no valid one."""
         try:
@@ -312,12 +322,10 @@ class Store:
     def _load_cpu(self, key: str, args, results, keep_ir: bool, start: float):
         from .compiler import CPUModule
 
-        found = self._read(key, "cpu", keep_ir)
+        found = self._read_matching(key, "cpu", args, results, keep_ir)
         if found is None:
             return None
         meta, files = found
-        if meta["args"] != [_spec_json(a) for a in args] or meta["results"] != [_spec_json(r) for r in results]:
-            return None
         lib = ctypes.CDLL(os.path.join(self.path(key), "module.so"))
         address = ctypes.cast(getattr(lib, meta["symbol"]), ctypes.c_void_p).value
         # The packed wrapper, exactly what ExecutionEngine.raw_lookup returns on a compile.
@@ -332,12 +340,10 @@ class Store:
     def _load_gpu(self, key: str, args, results, keep_ir: bool, start: float):
         from .compiler import GPUArtifact, GPUKernelModule
 
-        found = self._read(key, "gpu", keep_ir)
+        found = self._read_matching(key, "gpu", args, results, keep_ir)
         if found is None:
             return None
         meta, files = found
-        if meta["args"] != [_spec_json(a) for a in args] or meta["results"] != [_spec_json(r) for r in results]:
-            return None
         modules = []
         for m in meta["modules"]:
             cubin = files[m["cubin"]] if m["cubin"] else None
