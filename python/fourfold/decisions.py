@@ -78,6 +78,11 @@ def rammer(text: str, target: str) -> list[dict]:
 
 def grinder(text: str, target: str) -> list[dict]:
     module = Pipeline([("grinder", f"grinder-schedule{{target={target}}}")]).run(text, keep_ir=False).module
+    return placements(module)
+
+
+def placements(module) -> list[dict]:
+    """Every construct grinder-schedule placed in `module`: op, location, place, estimate."""
     placed = []
     for op in walk_operations(module.operation):
         if "grinder.place" in op.attributes:

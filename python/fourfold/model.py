@@ -25,8 +25,6 @@ def _to_numpy(value, spec, i: int):
         if value.device.type != "cpu":
             raise ValueError(f"input #{i} is on {value.device}; fourfold's CPU runtime takes CPU tensors")
         value = value.detach()
-        if value.requires_grad:
-            value = value.detach()
         value = value.numpy() if value.is_contiguous() else value.contiguous().numpy()
     arr = np.asarray(value)
     shape, dtype = spec
@@ -100,7 +98,7 @@ class CompiledModel:
 def compile_model(model, example_inputs, *, target: str = "cpu", example_kwargs=None, **options) -> CompiledModel:
     """Import `model` with torch.export and compile it for `target` (see fourfold.compile)."""
     from .compiler import compile as compile_mlir
-    from .frontend.torch import _export, import_torch  # noqa: F401
+    from .frontend.torch import import_torch
 
     if not isinstance(example_inputs, (tuple, list)):
         example_inputs = (example_inputs,)

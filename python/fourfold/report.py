@@ -20,6 +20,12 @@ def _plt():
     return plt
 
 
+def _save(plt, fig, path):
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def draw_welder(groups, path):
     plt = _plt()
     fig, ax = plt.subplots(figsize=(max(6, 0.35 * len(groups) + 2), 3.6))
@@ -31,9 +37,7 @@ def draw_welder(groups, path):
     ax.set_xticks(list(xs), [f"{g['name'].split('_')[-1]}\n{len(g['operators'])} op" for g in groups], fontsize=7)
     ax.set_title("welder: fusion groups (tile graph), traffic before and after")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def draw_rammer(program, path):
@@ -61,9 +65,7 @@ def draw_rammer(program, path):
     ax.set_title(f"rammer: {program['name']}: {len(tasks)} rTasks of {program['operators']} operators, "
                  f"predicted {program['predicted_us']:.1f} us vs {program['unscheduled_us']:.1f} us one region each",
                  fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def draw_kernels(ops, path):
@@ -81,9 +83,7 @@ def draw_kernels(ops, path):
     ax.set_ylabel("measured time (us, median)")
     ax.set_title("per operator: predicted vs measured")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def draw_grinder(placed, path):
@@ -97,9 +97,7 @@ def draw_grinder(placed, path):
     ax.set_xlabel("predicted us per run")
     ax.set_title("grinder: placement of each loop / branch")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def _measure_operators(text, progress):

@@ -199,16 +199,9 @@ def placed_constructs(source, **options) -> list[PlacedConstruct]:
     lowering drops them), one entry per placed loop or branch."""
     pipe = Pipeline.cpu(**options).replace("grinder", "grinder-schedule")
     head = Pipeline(pipe.stages[: pipe.names.index("grinder") + 1]).run(source, keep_ir=False).module
-    placed = []
-    for op in walk_operations(head.operation):
-        if "grinder.place" in op.attributes:
-            est = ir.DictAttr(op.attributes["grinder.estimate"])
-            placed.append(PlacedConstruct(
-                op=op.name, location=str(op.location),
-                place=str(op.attributes["grinder.place"]).split("<")[1].rstrip(">"),
-                estimate={k: (ir.FloatAttr(est[k]).value if k.endswith("_us") else ir.IntegerAttr(est[k]).value)
-                          for k in ("host_us", "device_us", "block_us", "kernels", "utasks")}))
-    return placed
+    from .decisions import placements
+
+    return [PlacedConstruct(**p) for p in placements(head)]
 
 
 def predicted_placements(source, **options) -> list[tuple[str, float]]:

@@ -317,6 +317,12 @@ class FunctionWriter:
                   f"permutation = [{', '.join(map(str, perm))}]")
         return v
 
+    def cast(self, x: Value, dtype: str) -> Value:
+        """x converted elementwise to `dtype` (PyTorch's .to semantics, see Scalar.cast)."""
+        if x.dtype == dtype:
+            return x
+        return self.elementwise([x], x.shape, dtype, lambda s, a: s.cast(a[0], x.dtype, dtype))
+
     def broadcast_to(self, x: Value, shape) -> Value:
         shape = tuple(shape)
         if x.shape == shape:

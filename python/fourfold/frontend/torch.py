@@ -355,7 +355,7 @@ def _relu(imp, x):
     return imp.ew([x], lambda s, a, t: _max(s, a[0], s.const(0, t), t))
 
 
-@_op("aten.hardtanh.default", "aten.clamp.default")
+@_op("aten.clamp.default")
 def _clamp(imp, x, lo=None, hi=None):
     def fn(s, a, t):
         r = a[0]
@@ -364,9 +364,12 @@ def _clamp(imp, x, lo=None, hi=None):
         if hi is not None:
             r = _min(s, r, s.const(hi, t), t)
         return r
-    if imp.node.target.__name__.startswith("hardtanh") and lo is None:
-        lo, hi = -1.0, 1.0
     return imp.ew([x], fn)
+
+
+@_op("aten.hardtanh.default")
+def _hardtanh(imp, x, lo=-1.0, hi=1.0):
+    return _clamp(imp, x, lo, hi)
 
 
 @_op("aten.leaky_relu.default")
@@ -415,7 +418,8 @@ for _k in ("add", "sub", "mul"):
 
 @_op("aten.rsub.Scalar", "aten.rsub.Tensor")
 def _rsub(imp, a, b, alpha=1):
-    return _binary("sub")(imp, b, a, alpha) if alpha == 1 else _binary("sub")(imp, b, a * alpha if not isinstance(a, Value) else a)
+    """b - alpha * a."""
+    return _binary("sub")(imp, b, a, alpha)
 
 
 @_op("aten.div.Tensor", "aten.div.Scalar")
@@ -492,10 +496,7 @@ def _where_op(imp, cond, a, b):
 @_op("aten._to_copy.default", "aten.clone.default", "aten.alias.default", "aten.lift_fresh_copy.default",
      "aten.contiguous.default", "aten.detach.default")
 def _copy(imp, x, **kwargs):
-    shape, t = imp.out_type()
-    if t == x.dtype:
-        return x
-    return imp.w.elementwise([x], shape, t, lambda s, a: s.cast(a[0], x.dtype, t))
+    return imp.w.cast(x, imp.out_type()[1])
 
 
 @_op("aten._assert_tensor_metadata.default", "aten._assert_scalar.default", "aten._assert_async.msg",
@@ -505,22 +506,18 @@ def _no_op(imp, *args, **kwargs):
     return None
 
 
-@_op("aten.full.default", "aten.full_like.default", "aten.zeros.default", "aten.ones.default",
-     "aten.zeros_like.default", "aten.ones_like.default", "aten.scalar_tensor.default",
-     "aten.new_zeros.default", "aten.new_ones.default", "aten.new_full.default")
+# ATen op -> the fill value: a constant, or the index of the argument holding it
+_FILLS = {"aten.full.default": 1, "aten.full_like.default": 1, "aten.new_full.default": 2,
+          "aten.scalar_tensor.default": 0, "aten.zeros.default": ("value", 0),
+          "aten.zeros_like.default": ("value", 0), "aten.new_zeros.default": ("value", 0),
+          "aten.ones.default": ("value", 1), "aten.ones_like.default": ("value", 1),
+          "aten.new_ones.default": ("value", 1)}
+
+
+@_op(*_FILLS)
 def _full(imp, *args, **kwargs):
-    name = str(imp.node.target)
-    value = {"zeros": 0, "ones": 1}.get(name.split(".")[1].split("_")[0].replace("new", ""), None)
-    if value is None:
-        value = args[-1] if "new_full" not in name else args[2]
-        if "full_like" in name or "full.default" in name:
-            value = args[1]
-        if "scalar_tensor" in name:
-            value = args[0]
-    if "new_zeros" in name:
-        value = 0
-    if "new_ones" in name:
-        value = 1
+    where = _FILLS[str(imp.node.target)]
+    value = where[1] if isinstance(where, tuple) else args[where]
     shape, t = imp.out_type()
     return imp.w.full(shape, value, t)
 
@@ -602,8 +599,7 @@ def _cat(imp, xs, dim=0):
     xs = [x for x in xs if not (x.rank == 1 and x.shape[0] == 0)]
     shape, t = imp.out_type()
     dim %= len(shape)
-    return imp.w.concat([x if x.dtype == t else imp.w.elementwise([x], x.shape, t, lambda s, a, x=x: s.cast(a[0], x.dtype, t))
-                         for x in xs], dim)
+    return imp.w.concat([imp.w.cast(x, t) for x in xs], dim)
 
 
 @_op("aten.constant_pad_nd.default")
@@ -746,11 +742,7 @@ def _sum(imp, x, dims=None, keepdim=False, dtype=None):
 
 @_op("aten.mean.dim", "aten.mean.default")
 def _mean(imp, x, dims=None, keepdim=False, dtype=None):
-    dims = _dims(x, dims)
-    shape, t = imp.out_type()
-    total = imp.w.reduce(x, dims, "sum", keepdim, t)
-    n = int(np.prod([x.shape[d] for d in dims]))
-    return imp.w.elementwise([total], shape, t, lambda s, a: s.op("arith.divf", a[0], s.const(n, t), dtype=t))
+    return _mean_of(imp, x, _dims(x, dims), keepdim, imp.out_type()[1])
 
 
 @_op("aten.amax.default", "aten.amin.default")
@@ -762,8 +754,7 @@ def _amax(imp, x, dims=(), keepdim=False):
 @_op("aten.any.dim", "aten.any.dims", "aten.any.default", "aten.all.dim", "aten.all.default")
 def _any(imp, x, dims=None, keepdim=False):
     kind = "any" if "any" in str(imp.node.target) else "all"
-    xb = x if x.dtype == "i1" else imp.w.elementwise([x], x.shape, "i1", lambda s, a: s.cast(a[0], x.dtype, "i1"))
-    return imp.w.reduce(xb, _dims(x, dims), kind, keepdim, "i1")
+    return imp.w.reduce(imp.w.cast(x, "i1"), _dims(x, dims), kind, keepdim, "i1")
 
 
 @_op("aten.var.correction", "aten.var.dim")
@@ -781,12 +772,12 @@ def _var(imp, x, dims=None, correction=None, keepdim=False, unbiased=None):
     return imp.w.elementwise([total], shape, t, lambda s, a: s.op("arith.divf", a[0], s.const(max(n - corr, 0), t), dtype=t))
 
 
-def _mean_of(imp, x, dims) -> Value:
-    """The mean over `dims`, kept as size-1 dims (broadcasts against x)."""
+def _mean_of(imp, x, dims, keepdim: bool = True, dtype: str | None = None) -> Value:
+    """The mean over `dims` (by default kept as size-1 dims, so it broadcasts against x)."""
+    t = dtype or x.dtype
     n = int(np.prod([x.shape[d] for d in dims]))
-    total = imp.w.reduce(x, dims, "sum", True)
-    return imp.w.elementwise([total], total.shape, x.dtype,
-                             lambda s, a: s.op("arith.divf", a[0], s.const(n, x.dtype), dtype=x.dtype))
+    total = imp.w.reduce(x, dims, "sum", keepdim, t)
+    return imp.w.elementwise([total], total.shape, t, lambda s, a: s.op("arith.divf", a[0], s.const(n, t), dtype=t))
 
 
 @_op("aten._softmax.default", "aten._log_softmax.default")
