@@ -38,8 +38,7 @@ def median_time(fn, repeat: int) -> float:
 
 def demo(args) -> int:
     import fourfold
-    from fourfold import examples, ir
-    from fourfold.pipeline import Pipeline, walk_operations
+    from fourfold import decisions, examples
     from fourfold.compiler import find_ptxas
 
     make_inputs, reference = examples.EXAMPLES[args.example]
@@ -50,28 +49,18 @@ def demo(args) -> int:
     print("  on a model with a loop below).\n")
 
     # What welder decides: fusion groups, each one loop nest with its intermediates in cache.
-    grouped = Pipeline([("welder", "welder-tile-graph{target=host}")]).run(src).module
-    groups = [op for op in walk_operations(grouped.operation) if op.name == "welder.group"]
-    operators = sum(1 for op in walk_operations(grouped.operation)
-                    if op.name.startswith("linalg.") and op.name != "linalg.yield")
-    print(f"welder: {operators} operators in {len(groups)} kernel(s) (tile per group; modelled global bytes)")
-    for op in groups:
-        name = ir.StringAttr(op.attributes["sym_name"]).value
-        inner = sum(1 for o in op.regions[0].blocks[0].operations if o.operation.name.startswith("linalg."))
-        before = ir.IntegerAttr(op.attributes["welder.unfused_bytes"]).value
-        after = ir.IntegerAttr(op.attributes["welder.bytes"]).value
-        print(f"  {name:<14} {inner} operator(s), tile {list(ir.DenseI64ArrayAttr(op.attributes['tile']))}: "
-              f"{before} B unfused -> {after} B fused")
+    groups = decisions.welder(src, "host")
+    print(f"welder: {sum(len(g['operators']) for g in groups)} operators in {len(groups)} kernel(s) "
+          "(tile per group; modelled global bytes)")
+    for g in groups:
+        print(f"  {g['name']:<14} {len(g['operators'])} operator(s), tile {g['tile']}: "
+              f"{g['unfused_bytes']} B unfused -> {g['bytes']} B fused")
     print()
 
     # What roller decides, before it lowers: one rTile per operator.
-    decided = Pipeline([("roller-construct", "roller-construct{target=host}")]).run(src).module
     print("roller: rTiles for this machine (levels outermost first; predicted time from the model)")
-    for op in walk_operations(decided.operation):
-        if "roller.tile" in op.attributes:
-            tile = op.attributes["roller.tile"]
-            us = ir.FloatAttr(op.attributes["roller.predicted_us"]).value
-            print(f"  {op.name:<16} {tile}  {us:8.2f} us")
+    for t in decisions.roller(src, "host"):
+        print(f"  {t['op']:<16} {t['tile']}  {t['predicted_us']:8.2f} us")
     print()
 
     fn = fourfold.compile(src, target="cpu")
@@ -83,15 +72,11 @@ def demo(args) -> int:
     print(f"  {'LLVM JIT':<10} {jit * 1e3:7.1f}ms  (ExecutionEngine, -O3, host CPU)")
 
     # What rammer decides on the bufferized kernels: runs of kernels co-scheduled in one region.
-    scheduled = Pipeline([("rammer", "rammer-schedule{target=host}")]).run(fn.stages["bufferize"]).module
-    programs = [op for op in walk_operations(scheduled.operation) if op.name == "rammer.program"]
+    programs = decisions.rammer(fn.stages["bufferize"], "host")
     print(f"rammer: {len(programs)} program(s) (one OpenMP region each instead of one per parallel kernel)")
-    for op in programs:
-        ops = [o for o in op.regions[0].blocks[0].operations if o.operation.name == "rammer.operator"]
-        tasks = sum(ir.IntegerAttr(o.attributes["tasks"]).value for o in ops)
-        print(f"  {ir.StringAttr(op.attributes['sym_name']).value}: {len(ops)} operators, {tasks} rTasks; "
-              f"predicted {ir.FloatAttr(op.attributes['rammer.predicted_us']).value:.2f} us vs "
-              f"{ir.FloatAttr(op.attributes['rammer.unscheduled_us']).value:.2f} us one launch each")
+    for p in programs:
+        print(f"  {p['name']}: {p['operators']} operators, {len(p['tasks'])} rTasks; "
+              f"predicted {p['predicted_us']:.2f} us vs {p['unscheduled_us']:.2f} us one launch each")
     print()
 
     rng = np.random.default_rng(0)
