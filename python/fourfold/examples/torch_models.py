@@ -18,8 +18,15 @@ class MLP(nn.Module):
         return self.fc3(F.relu(self.fc2(F.gelu(self.fc1(x)))))
 
 
+def _downsample(cin, cout, stride):
+    """torchvision's shortcut: a 1x1 conv + batch norm where the shape changes, else the identity."""
+    if stride == 1 and cin == cout:
+        return nn.Identity()
+    return nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+
 class BasicBlock(nn.Module):
-    """ResNet's basic block (torchvision layout): 3x3, 3x3, residual with a 1x1 downsample."""
+    """ResNet's basic block (torchvision layout): 3x3, 3x3, residual (1x1 downsample where needed)."""
 
     def __init__(self, cin=16, cout=32, stride=2):
         super().__init__()
@@ -27,7 +34,7 @@ class BasicBlock(nn.Module):
         self.bn1 = nn.BatchNorm2d(cout)
         self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(cout)
-        self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+        self.downsample = _downsample(cin, cout, stride)
 
     def forward(self, x):
         y = F.relu(self.bn1(self.conv1(x)))
@@ -44,7 +51,7 @@ class Bottleneck(nn.Module):
         self.conv1, self.bn1 = nn.Conv2d(cin, width, 1, bias=False), nn.BatchNorm2d(width)
         self.conv2, self.bn2 = nn.Conv2d(width, width, 3, stride, 1, bias=False), nn.BatchNorm2d(width)
         self.conv3, self.bn3 = nn.Conv2d(width, cout, 1, bias=False), nn.BatchNorm2d(cout)
-        self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+        self.downsample = _downsample(cin, cout, stride)
 
     def forward(self, x):
         y = F.relu(self.bn1(self.conv1(x)))
@@ -53,18 +60,171 @@ class Bottleneck(nn.Module):
 
 
 class InvertedResidual(nn.Module):
-    """MobileNetV2's block: 1x1 expand, 3x3 depthwise, 1x1 project (ReLU6), residual."""
+    """MobileNetV2's block: 1x1 expand (none when expand is 1), 3x3 depthwise, 1x1 project
+    (ReLU6), residual when the shape is kept."""
 
-    def __init__(self, c=16, expand=6):
+    def __init__(self, c=16, expand=6, cout=None, stride=1):
         super().__init__()
+        cout = c if cout is None else cout
         h = c * expand
+        layers = [nn.Conv2d(c, h, 1, bias=False), nn.BatchNorm2d(h), nn.ReLU6()] if expand != 1 else []
         self.block = nn.Sequential(
-            nn.Conv2d(c, h, 1, bias=False), nn.BatchNorm2d(h), nn.ReLU6(),
-            nn.Conv2d(h, h, 3, 1, 1, groups=h, bias=False), nn.BatchNorm2d(h), nn.ReLU6(),
-            nn.Conv2d(h, c, 1, bias=False), nn.BatchNorm2d(c))
+            *layers,
+            nn.Conv2d(h, h, 3, stride, 1, groups=h, bias=False), nn.BatchNorm2d(h), nn.ReLU6(),
+            nn.Conv2d(h, cout, 1, bias=False), nn.BatchNorm2d(cout))
+        self.residual = stride == 1 and c == cout
 
     def forward(self, x):
-        return x + self.block(x)
+        return x + self.block(x) if self.residual else self.block(x)
+
+
+class ResNet(nn.Module):
+    """torchvision's ResNet-18 / -50 layout (basic or bottleneck blocks), random weights;
+    `width` scales the channels (64 is the real network)."""
+
+    def __init__(self, bottleneck=False, layers=(2, 2, 2, 2), width=64, classes=1000):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, width, 7, 2, 3, bias=False), nn.BatchNorm2d(width), nn.ReLU(),
+                                  nn.MaxPool2d(3, 2, 1))
+        blocks, cin = [], width
+        for i, n in enumerate(layers):
+            planes = width * 2 ** i
+            for j in range(n):
+                stride = 2 if i > 0 and j == 0 else 1
+                if bottleneck:
+                    blocks.append(Bottleneck(cin, planes, stride))
+                    cin = planes * 4
+                else:
+                    blocks.append(BasicBlock(cin, planes, stride))
+                    cin = planes
+        self.blocks = nn.Sequential(*blocks)
+        self.fc = nn.Linear(cin, classes)
+
+    def forward(self, x):
+        y = self.blocks(self.stem(x))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(y, 1), 1))
+
+
+class MobileNetV2(nn.Module):
+    """torchvision's MobileNetV2 layout (width multiplier 1), random weights."""
+
+    SETTINGS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
+                (6, 320, 1, 1))
+
+    def __init__(self, classes=1000):
+        super().__init__()
+        layers, cin = [nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU6()], 32
+        for t, c, n, s in self.SETTINGS:
+            for i in range(n):
+                layers.append(InvertedResidual(cin, t, c, s if i == 0 else 1))
+                cin = c
+        layers += [nn.Conv2d(cin, 1280, 1, bias=False), nn.BatchNorm2d(1280), nn.ReLU6()]
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Linear(1280, classes)
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(F.adaptive_avg_pool2d(self.features(x), 1), 1))
+
+
+class Inception(nn.Module):
+    """An Inception-style cell: four independent branches (1x1; 1x1 -> 3x3; 1x1 -> 5x5; 3x3 max
+    pool -> 1x1), concatenated: inter-operator parallelism for rammer."""
+
+    def __init__(self, cin=64, widths=(32, 48, 16, 16)):
+        super().__init__()
+        a, b, c, d = widths
+
+        def conv(i, o, k):
+            return nn.Sequential(nn.Conv2d(i, o, k, 1, k // 2), nn.ReLU())
+        self.b1 = conv(cin, a, 1)
+        self.b2 = nn.Sequential(conv(cin, b // 2, 1), conv(b // 2, b, 3))
+        self.b3 = nn.Sequential(conv(cin, c // 2, 1), conv(c // 2, c, 5))
+        self.b4 = nn.Sequential(nn.MaxPool2d(3, 1, 1), conv(cin, d, 1))
+
+    def forward(self, x):
+        return torch.cat([self.b1(x), self.b2(x), self.b3(x), self.b4(x)], dim=1)
+
+
+class _SepConv(nn.Sequential):
+    def __init__(self, c, k, stride=1):
+        super().__init__(nn.ReLU(), nn.Conv2d(c, c, k, stride, k // 2, groups=c, bias=False),
+                         nn.Conv2d(c, c, 1, bias=False), nn.BatchNorm2d(c))
+
+
+class NASNetCell(nn.Module):
+    """A NASNet-A normal cell: five pairwise combinations of separable convs, pooling and identity
+    over the two previous states, concatenated (odd spatial sizes in the zoo)."""
+
+    def __init__(self, c=44):
+        super().__init__()
+        self.pre0 = nn.Sequential(nn.ReLU(), nn.Conv2d(c, c, 1, bias=False), nn.BatchNorm2d(c))
+        self.pre1 = nn.Sequential(nn.ReLU(), nn.Conv2d(c, c, 1, bias=False), nn.BatchNorm2d(c))
+        self.s0, self.s1 = _SepConv(c, 5), _SepConv(c, 3)
+        self.s2, self.s3 = _SepConv(c, 5), _SepConv(c, 3)
+        self.s4 = _SepConv(c, 3)
+        self.avg = nn.AvgPool2d(3, 1, 1, count_include_pad=False)
+
+    def forward(self, h0, h1):
+        x, y = self.pre0(h0), self.pre1(h1)
+        c0 = self.s0(y) + self.s1(x)
+        c1 = self.s2(x) + self.s3(x)
+        c2 = self.avg(y) + x
+        c3 = self.avg(x) + self.avg(x)
+        c4 = self.s4(y) + y
+        return torch.cat([y, c0, c1, c2, c3, c4], dim=1)
+
+
+class ViTBlock(nn.Module):
+    """A ViT encoder block (pre-norm): LayerNorm, multi-head attention, LayerNorm, GELU MLP."""
+
+    def __init__(self, d=192, heads=3, mlp=4):
+        super().__init__()
+        self.norm1, self.attn = nn.LayerNorm(d), Attention(d, heads)
+        self.norm2 = nn.LayerNorm(d)
+        self.mlp = nn.Sequential(nn.Linear(d, mlp * d), nn.GELU(), nn.Linear(mlp * d, d))
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class NeRF(nn.Module):
+    """NeRF's MLP: 8 ReLU layers of 256 with the encoded input concatenated again after the 4th,
+    then density and colour (4 outputs), over a batch of sample points."""
+
+    def __init__(self, d_in=63, width=256, depth=8, skip=4):
+        super().__init__()
+        self.skip = skip
+        self.layers = nn.ModuleList(
+            nn.Linear(d_in if i == 0 else width + (d_in if i == skip else 0), width) for i in range(depth))
+        self.out = nn.Linear(width, 4)
+
+    def forward(self, x):
+        y = x
+        for i, layer in enumerate(self.layers):
+            if i == self.skip:
+                y = torch.cat([y, x], dim=-1)
+            y = F.relu(layer(y))
+        return self.out(y)
+
+
+class BertSmall(nn.Module):
+    """A small full BERT: token + position embeddings, LayerNorm, `layers` encoder layers, the
+    pooler (tanh of a dense layer on the first token) and a classifier. Input: token ids."""
+
+    def __init__(self, vocab=1000, d=256, heads=4, ff=1024, layers=4, max_len=512, classes=2):
+        super().__init__()
+        self.tok, self.pos = nn.Embedding(vocab, d), nn.Embedding(max_len, d)
+        self.norm = nn.LayerNorm(d)
+        self.layers = nn.ModuleList(_encoder(d, heads, ff, activation="gelu") for _ in range(layers))
+        self.pool, self.cls = nn.Linear(d, d), nn.Linear(d, classes)
+
+    def forward(self, ids):
+        pos = torch.arange(ids.shape[1]).unsqueeze(0)
+        x = self.norm(self.tok(ids) + self.pos(pos))
+        for layer in self.layers:
+            x = layer(x)
+        return self.cls(torch.tanh(self.pool(x[:, 0])))
 
 
 class Attention(nn.Module):
@@ -109,8 +269,8 @@ class Ops(nn.Module):
         return torch.cat([y.flatten(1), (z * pooled).reshape(x.shape[0], -1)], dim=1)
 
 
-def _encoder(d, heads, ff):
-    return nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, batch_first=True)
+def _encoder(d, heads, ff, activation="relu"):
+    return nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, batch_first=True, activation=activation)
 
 
 def _bn_stats(module: nn.Module, seed: int) -> nn.Module:
@@ -142,19 +302,58 @@ _SPECS = {
              "small": (lambda: Recurrent("lstm"), [(1, 16, 16)])},
     "gru": {"tiny": (lambda: Recurrent("gru", 8, 16), [(2, 5, 8)]), "small": (lambda: Recurrent("gru"), [(1, 16, 16)])},
     "ops": {"tiny": (lambda: Ops(4), [(2, 4, 16, 16)]), "small": (lambda: Ops(8), [(4, 8, 16, 16)])},
+    "resnet18": {"tiny": (lambda: ResNet(False, (1, 1, 1, 1), 8, 10), [(1, 3, 32, 32)]),
+                 "small": (lambda: ResNet(False, (2, 2, 2, 2), 64), [(1, 3, 112, 112)]),
+                 "full": (lambda: ResNet(False, (2, 2, 2, 2), 64), [(1, 3, 224, 224)])},
+    "resnet50": {"tiny": (lambda: ResNet(True, (1, 1, 1, 1), 8, 10), [(1, 3, 32, 32)]),
+                 "small": (lambda: ResNet(True, (3, 4, 6, 3), 64), [(1, 3, 112, 112)]),
+                 "full": (lambda: ResNet(True, (3, 4, 6, 3), 64), [(1, 3, 224, 224)])},
+    "mobilenetv2": {"tiny": (lambda: MobileNetV2(10), [(1, 3, 32, 32)]),
+                    "small": (lambda: MobileNetV2(), [(1, 3, 112, 112)]),
+                    "full": (lambda: MobileNetV2(), [(1, 3, 224, 224)])},
+    "inception-cell": {"tiny": (lambda: Inception(8, (8, 8, 4, 4)), [(1, 8, 7, 7)]),
+                       "small": (lambda: Inception(), [(1, 64, 14, 14)]),
+                       "full": (lambda: Inception(192, (64, 128, 32, 32)), [(1, 192, 28, 28)])},
+    "nasnet-cell": {"tiny": (lambda: NASNetCell(8), [(1, 8, 7, 7), (1, 8, 7, 7)]),
+                    "small": (lambda: NASNetCell(44), [(1, 44, 21, 21), (1, 44, 21, 21)]),
+                    "full": (lambda: NASNetCell(168), [(1, 168, 21, 21), (1, 168, 21, 21)])},
+    "vit-block": {"tiny": (lambda: ViTBlock(32, 2), [(1, 9, 32)]),
+                  "small": (lambda: ViTBlock(192, 3), [(1, 197, 192)]),
+                  "full": (lambda: ViTBlock(768, 12), [(1, 197, 768)])},
+    "nerf": {"tiny": (lambda: NeRF(15, 32, 4, 2), [(16, 15)]),
+             "small": (lambda: NeRF(), [(1024, 63)]),
+             "full": (lambda: NeRF(), [(4096, 63)])},
+    "bert-small": {"tiny": (lambda: BertSmall(50, 32, 2, 64, 2, 16), [("ids", 50, (1, 8))]),
+                   "small": (lambda: BertSmall(), [("ids", 1000, (1, 128))]),
+                   "full": (lambda: BertSmall(30522, 512, 8, 2048, 4), [("ids", 30522, (1, 128))])},
 }
+_SPECS["encoder"]["full"] = _SPECS["encoder"]["bert-base"]
+_SPECS["lstm"]["full"] = (lambda: Recurrent("lstm", 256, 256), [(1, 100, 256)])
+_SPECS["gru"]["full"] = (lambda: Recurrent("gru", 256, 256), [(1, 100, 256)])
+_SPECS["attention"]["full"] = (lambda: Attention(768, 12), [(1, 128, 768)])
+_SPECS["mlp"]["full"] = (lambda: MLP(1024, 4096, 1024), [(64, 1024)])
 
 MODELS = sorted(_SPECS)
 
 
-def get(name: str, size: str = "tiny", seed: int = 0):
-    """(module in eval mode, [example input tensors]) for a zoo model, deterministic per seed."""
+def _spec(name: str, size: str):
     if name not in _SPECS:
         raise ValueError(f"no model '{name}' in the zoo; known: {', '.join(MODELS)}")
     if size not in _SPECS[name]:
         raise ValueError(f"model '{name}' has no size '{size}'; known: {', '.join(_SPECS[name])}")
-    make, shapes = _SPECS[name][size]
-    torch.manual_seed(seed)
-    module = _bn_stats(make(), seed).eval()
+    return _SPECS[name][size]
+
+
+def inputs(name: str, size: str = "tiny", seed: int = 0) -> list:
+    """Random example inputs for a zoo model; an input spec is a shape (standard normal floats) or
+    ("ids", vocab, shape) (token ids)."""
     g = torch.Generator().manual_seed(seed + 1)
-    return module, [torch.randn(s, generator=g) for s in shapes]
+    return [torch.randint(0, s[1], s[2], generator=g) if s[0] == "ids" else torch.randn(s, generator=g)
+            for s in _spec(name, size)[1]]
+
+
+def get(name: str, size: str = "tiny", seed: int = 0):
+    """(module in eval mode, [example input tensors]) for a zoo model, deterministic per seed."""
+    make, _ = _spec(name, size)
+    torch.manual_seed(seed)
+    return _bn_stats(make(), seed).eval(), inputs(name, size, seed)

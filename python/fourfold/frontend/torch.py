@@ -146,6 +146,7 @@ class _Importer:
         self.values: dict[str, object] = {}   # node name -> Value | list[Value|None] | python value
         self.params: dict[str, tuple[np.ndarray, str]] = {}  # argument name -> (weight, its name)
         self.node = None
+        self.folded: set[str] = set()  # nodes evaluated at import (_fold_weights)
 
     # -- errors --------------------------------------------------------------------------------
     def unsupported(self, detail: str = "") -> UnsupportedOpError:
@@ -244,7 +245,8 @@ class _Importer:
     def run(self, placeholders: dict[str, Value], outputs_node):
         self.values.update(placeholders)
         for node in self.ep.graph.nodes:
-            if node.op != "call_function" or node.name in self.values:
+            # Folded nodes that only feed other folded nodes are not emitted at all.
+            if node.op != "call_function" or node.name in self.values or node.name in self.folded:
                 continue
             self.node = node
             self.w.loc = _mlir_loc(node)
@@ -903,6 +905,11 @@ def _export(model, example_inputs, example_kwargs):
         model.train(training)
 
 
+# Tensor factories with constant arguments: folded at import like weight-only nodes.
+_FACTORIES = {"aten.arange.default", "aten.arange.start", "aten.arange.start_step", "aten.zeros.default",
+              "aten.ones.default", "aten.full.default", "aten.scalar_tensor.default"}
+
+
 def _fold_weights(ep, consts: dict) -> list[str]:
     """Evaluates, in PyTorch, every node whose inputs are all weights (and which does not grow
     them, like an expand): transposes of weight matrices, reshapes of biases. Returns the names
@@ -915,7 +922,9 @@ def _fold_weights(ep, consts: dict) -> list[str]:
         if node.op != "call_function":
             continue
         inputs = [a for a in node.all_input_nodes]
-        if not inputs or any(a.name not in consts for a in inputs):
+        if any(a.name not in consts for a in inputs):
+            continue
+        if not inputs and str(node.target) not in _FACTORIES:
             continue
         if node.target is operator.getitem:
             consts[node.name] = consts[node.args[0].name][node.args[1]]
@@ -923,7 +932,9 @@ def _fold_weights(ep, consts: dict) -> list[str]:
         val = node.meta.get("val")
         if not isinstance(val, torch.Tensor):
             continue
-        biggest = max(consts[a.name].numel() if isinstance(consts[a.name], torch.Tensor) else 1 for a in inputs)
+        # A factory (arange of position ids) is folded up to a modest size, not a huge zeros().
+        biggest = max((consts[a.name].numel() if isinstance(consts[a.name], torch.Tensor) else 1 for a in inputs),
+                      default=1 << 16)
         if val.numel() > biggest:
             continue
 
@@ -956,6 +967,7 @@ def _translate(ep, imp: "_Importer", user_values: list[Value]) -> tuple[list[Val
         else:
             raise FourfoldError(f"unsupported input kind {spec.kind} ({node.name})")
     folded = _fold_weights(ep, consts)
+    imp.folded = set(folded)
     values = {node.name: v for node, v in zip(users, user_values)}
     # Weights (original or folded) that the program reads become arguments.
     needed = set()
