@@ -18,6 +18,20 @@ def rel_error(got, expected) -> float:
     return float(np.max(np.abs(got - expected)) / max(1e-30, float(np.max(np.abs(expected)))))
 
 
+def figures(fourfold, mlir: str, fuse: bool) -> dict:
+    """Kernels and welder's modelled global-memory bytes of `mlir` from --welder-tile-graph
+    (fuse=false: one kernel per operator; true: welder's groups)."""
+    import re
+
+    text = fourfold.Pipeline([("tg", f"welder-tile-graph{{fuse={'true' if fuse else 'false'}}}")]).run(mlir).ir["tg"]
+    groups = text.count('welder.group "')
+    # Operators outside the tile-graph (reshapes, pads) are kernels of their own either way.
+    outside = len(re.findall(r"= (tensor\.pad|tensor\.expand_shape|tensor\.collapse_shape)", text))
+    return {"kernels": groups + outside,
+            "bytes": sum(int(x) for x in re.findall(r"welder\.bytes = (\d+)", text)),
+            "unfused_bytes": sum(int(x) for x in re.findall(r"welder\.unfused_bytes = (\d+)", text))}
+
+
 def median_time(fn, repeat, budget_s=3.0):
     fn()  # warm-up (and page-in)
     times = []

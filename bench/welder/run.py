@@ -23,17 +23,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from common import bench_main, geomean, median_time, rel_error  # noqa: E402
-
-
-def figures(fourfold, mlir: str, fuse: bool):
-    text = fourfold.Pipeline([("tg", f"welder-tile-graph{{fuse={'true' if fuse else 'false'}}}")]).run(mlir).ir["tg"]
-    groups = text.count('welder.group "')
-    # Operators outside the tile-graph (reshapes, pads) are kernels of their own either way.
-    outside = len(re.findall(r"= (tensor\.pad|tensor\.expand_shape|tensor\.collapse_shape)", text))
-    return {"kernels": groups + outside,
-            "bytes": sum(int(x) for x in re.findall(r"welder\.bytes = (\d+)", text)),
-            "unfused_bytes": sum(int(x) for x in re.findall(r"welder\.unfused_bytes = (\d+)", text))}
+from common import bench_main, figures, geomean, median_time, rel_error  # noqa: E402
 
 
 def worker(args):

@@ -67,3 +67,31 @@ def test_grinder_bench_smoke(tmp_path):
     # Host: a region per kernel and step; device: one; block: none.
     assert lstm["host_regions"] > lstm["device_regions"] == 1 and lstm["block_regions"] == 0
     assert (tmp_path / "grinder.md").read_text().startswith("# Grinder on the CPU")
+
+
+def test_harness_smoke(tmp_path):
+    """The side-by-side harness (bench/harness): every system of its smoke set compiles every tiny
+    case, matches PyTorch and gets timed; the report and its plots are written from the JSON."""
+    pytest.importorskip("torch", reason="the harness compares against PyTorch")
+    out = tmp_path / "harness.json"
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "harness", "run.py"), "--smoke", "--threads", "1",
+                    "--out", str(out)], check=True, capture_output=True, text=True)
+    result = json.loads(out.read_text())
+    rows = result["threads"]["1"]
+    assert set(rows) == {"mlp", "resnet-basic", "seq2seq", "matmul_5x7x3", "conv_3x6x6_k3"}
+    for case, systems in rows.items():
+        assert set(systems) == {"fourfold", "fourfold-no-welder", "eager", "numpy"}
+        for name, r in systems.items():
+            if "skipped" in r:
+                assert name == "numpy" and case != "matmul_5x7x3"
+                continue
+            assert "error" not in r, (case, name, r)
+            assert r["rel_error"] <= 1e-4 and r["samples"] >= 2 and r["median_s"] > 0
+    # welder's modelled traffic is reported, and the fused residual block moves fewer bytes
+    f = rows["resnet-basic"]["fourfold"]
+    assert f["bytes"] < f["bytes_unfused"] and f["kernels"] < f["kernels_unfused"]
+    assert {"machine", "date", "versions", "command"} <= set(result["meta"])
+    md = (tmp_path / "harness.md").read_text()
+    assert md.startswith("# fourfold against the alternatives") and "| resnet-basic |" in md
+    for picture in ("speedup", "compile", "traffic"):
+        assert (tmp_path / f"harness-{picture}.png").stat().st_size > 0
