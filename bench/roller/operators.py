@@ -24,6 +24,51 @@ def conv_nhwc(h, w, c, f, k, stride):
     return P.conv2d_nhwc_hwcf(h, w, c, f, k, stride), [(1, h, w, c), (k, k, c, f)], ref, 2.0 * oh * ow * f * k * k * c
 
 
+def conv_nchw(h, w, c, f, k, stride, groups=1):
+    """A PyTorch-layout convolution (NCHW input, FCHW filter) on an already padded input; groups > 1
+    is linalg.conv_2d_ngchw_gfchw, groups == c == f the depthwise depthwise_conv_2d_nchw_chw (what
+    the PyTorch importer emits)."""
+    oh, ow = (h - k) // stride + 1, (w - k) // stride + 1
+    flops = 2.0 * oh * ow * f * k * k * (c // groups)
+    if groups == 1:
+        return (P.conv2d("conv_2d_nchw_fchw", (1, c, h, w), (f, c, k, k), stride=stride), [(1, c, h, w), (f, c, k, k)],
+                lambda t, x, wt: t.nn.functional.conv2d(x, wt, stride=stride), flops)
+    g = groups
+    if g == c == f:
+        op, xs, ws, os_ = "depthwise_conv_2d_nchw_chw", (1, c, h, w), (c, k, k), (1, c, oh, ow)
+        ref = lambda t, x, wt: t.nn.functional.conv2d(x, wt.unsqueeze(1), stride=stride, groups=g)
+    else:
+        op, xs, ws, os_ = "conv_2d_ngchw_gfchw", (1, g, c // g, h, w), (g, f // g, c // g, k, k), (1, g, f // g, oh, ow)
+        ref = lambda t, x, wt: t.nn.functional.conv2d(x.reshape(1, c, h, w), wt.reshape(f, c // g, k, k), stride=stride,
+                                                      groups=g).reshape(os_)
+    tt = lambda s: "tensor<" + "x".join(map(str, s)) + "xf32>"
+    src = f"""
+func.func @conv(%x: {tt(xs)}, %w: {tt(ws)}) -> {tt(os_)} {{
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : {tt(os_)}
+  %c = linalg.fill ins(%z : f32) outs(%e : {tt(os_)}) -> {tt(os_)}
+  %r = linalg.{op} {{dilations = dense<1> : tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>}}
+       ins(%x, %w : {tt(xs)}, {tt(ws)}) outs(%c : {tt(os_)}) -> {tt(os_)}
+  return %r : {tt(os_)}
+}}"""
+    return src, [xs, ws], ref, flops
+
+
+def maxpool_nchw(h, w, c, k, stride):
+    oh, ow = (h - k) // stride + 1, (w - k) // stride + 1
+    src = f"""
+func.func @maxpool(%x: tensor<1x{c}x{h}x{w}xf32>) -> tensor<1x{c}x{oh}x{ow}xf32> {{
+  %ninf = arith.constant 0xFF800000 : f32
+  %win = tensor.empty() : tensor<{k}x{k}xf32>
+  %e = tensor.empty() : tensor<1x{c}x{oh}x{ow}xf32>
+  %c = linalg.fill ins(%ninf : f32) outs(%e : tensor<1x{c}x{oh}x{ow}xf32>) -> tensor<1x{c}x{oh}x{ow}xf32>
+  %r = linalg.pooling_nchw_max {{dilations = dense<1> : tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>}}
+       ins(%x, %win : tensor<1x{c}x{h}x{w}xf32>, tensor<{k}x{k}xf32>) outs(%c : tensor<1x{c}x{oh}x{ow}xf32>) -> tensor<1x{c}x{oh}x{ow}xf32>
+  return %r : tensor<1x{c}x{oh}x{ow}xf32>
+}}"""
+    return src, [(1, c, h, w)], lambda t, x: t.nn.functional.max_pool2d(x, k, stride), 1.0 * oh * ow * c * k * k
+
+
 def maxpool_nhwc(h, w, c, k, stride):
     oh, ow = (h - k) // stride + 1, (w - k) // stride + 1
 
@@ -76,6 +121,17 @@ def operators():
         "r50_maxpool_3x3s2_113x113x64": maxpool_nhwc(113, 113, 64, 3, 2),
         "r50_avgpool_sum_7x7x2048": spatial_mean(7, 7, 2048),
         "r50_fc_1x1000x2048": matmul(1, 1000, 2048),
+        # ResNet-50 / MobileNetV2 in PyTorch's layout (NCHW), as the PyTorch importer emits them
+        "r50_nchw_conv1_7x7s2_230x230x3x64": conv_nchw(230, 230, 3, 64, 7, 2),
+        "r50_nchw_s1_3x3_58x58x64x64": conv_nchw(58, 58, 64, 64, 3, 1),
+        "r50_nchw_s1_1x1_56x56x64x256": conv_nchw(56, 56, 64, 256, 1, 1),
+        "r50_nchw_s2_3x3s2_58x58x128x128": conv_nchw(58, 58, 128, 128, 3, 2),
+        "r50_nchw_s3_3x3_16x16x256x256": conv_nchw(16, 16, 256, 256, 3, 1),
+        "r50_nchw_s3_1x1_14x14x1024x256": conv_nchw(14, 14, 1024, 256, 1, 1),
+        "mbv2_nchw_dw_3x3_58x58x96": conv_nchw(58, 58, 96, 96, 3, 1, groups=96),
+        "mbv2_nchw_dw_3x3s2_58x58x144": conv_nchw(58, 58, 144, 144, 3, 2, groups=144),
+        "rx50_nchw_g32_3x3_30x30x256x256": conv_nchw(30, 30, 256, 256, 3, 1, groups=32),
+        "r50_nchw_maxpool_3x3s2_113x113x64": maxpool_nchw(113, 113, 64, 3, 2),
         # square and odd shapes
         "matmul_1024": matmul(1024, 1024, 1024),
         "matmul_37x53x29": matmul(37, 53, 29),

@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "llvm/ADT/SmallVector.h"
+#include <optional>
 #include <string>
 
 namespace mlir::fourfold::roller {
@@ -51,6 +52,18 @@ FailureOr<OpInfo> analyzeOp(linalg::LinalgOp op, std::string &whyNot);
 
 /// Elements of `operand` touched by a tile of loop extents `tile`.
 int64_t footprint(const OperandInfo &operand, llvm::ArrayRef<int64_t> tile);
+
+/// Per loop: whether it is a window loop, a reduction sharing an input
+/// dimension with another loop (a convolution's or pooling's kh, kw).
+llvm::SmallVector<bool> windowLoops(const OpInfo &info);
+
+/// The parallel loop that walks the output's contiguous dimension (the CPU
+/// register tile's vector loop), if any.
+std::optional<unsigned> vectorLoop(const OpInfo &info);
+
+/// Whether that loop also slides a window over an input: an NCHW
+/// convolution's or pooling's ow (vectors along image rows, not channels).
+bool vectorAlongWindow(const OpInfo &info);
 
 /// Ranked candidates (best first, at most topK) for a target.
 llvm::SmallVector<Candidate> constructGPU(const OpInfo &info, TargetAttr target,

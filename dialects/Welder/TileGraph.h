@@ -57,6 +57,7 @@ struct MemoryModel {
   double globalBytesPerSec = 1;
   double peakFlops = 1;      // whole device
   double launchUs = 0;       // one kernel launch / parallel region
+  int64_t vectorLanes = 1;   // f32 lanes of a vector register (CPU)
   static MemoryModel fromTarget(roller::TargetAttr target);
 };
 

@@ -19,6 +19,10 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
@@ -118,6 +122,332 @@ void markRegisterTile(RewriterBase &rewriter, Operation *tile) {
   tile->removeAttr(RollerDialect::kCandidatesAttrName);
 }
 
+/// `expr` as a sum of coefficient x loop plus a constant, if it is one.
+bool linearTerms(AffineExpr expr, int64_t scale,
+                 SmallVectorImpl<std::pair<unsigned, int64_t>> &terms,
+                 int64_t &constant) {
+  if (auto dim = dyn_cast<AffineDimExpr>(expr)) {
+    terms.push_back({dim.getPosition(), scale});
+    return true;
+  }
+  if (auto c = dyn_cast<AffineConstantExpr>(expr)) {
+    constant += scale * c.getValue();
+    return true;
+  }
+  auto bin = dyn_cast<AffineBinaryOpExpr>(expr);
+  if (!bin)
+    return false;
+  if (bin.getKind() == AffineExprKind::Add)
+    return linearTerms(bin.getLHS(), scale, terms, constant) &&
+           linearTerms(bin.getRHS(), scale, terms, constant);
+  if (bin.getKind() == AffineExprKind::Mul) {
+    if (auto c = dyn_cast<AffineConstantExpr>(bin.getRHS()))
+      return linearTerms(bin.getLHS(), scale * c.getValue(), terms, constant);
+    if (auto c = dyn_cast<AffineConstantExpr>(bin.getLHS()))
+      return linearTerms(bin.getRHS(), scale * c.getValue(), terms, constant);
+  }
+  return false;
+}
+
+/// Whether the loop that walks the output's innermost dimension also slides
+/// over an input next to another loop (an NCHW convolution's or pooling's
+/// ow, beside kw): the vector then runs along the image row, not along the
+/// channels, and upstream's 1-D convolution vectoriser would transpose to
+/// channels-last inside the vectors.
+bool vectorLoopIsSpatial(linalg::LinalgOp op) {
+  if (op.getNumDpsInits() != 1 || op.hasOnlyProjectedPermutations())
+    return false;
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (outMap.getNumResults() == 0)
+    return false;
+  auto vectorDim = dyn_cast<AffineDimExpr>(outMap.getResults().back());
+  if (!vectorDim)
+    return false;
+  for (OpOperand *input : op.getDpsInputOperands())
+    for (AffineExpr expr : op.getMatchingIndexingMap(input).getResults()) {
+      SmallVector<std::pair<unsigned, int64_t>> terms;
+      int64_t constant = 0;
+      if (linearTerms(expr, 1, terms, constant) && terms.size() > 1 &&
+          llvm::any_of(terms, [&](auto t) { return t.first == vectorDim.getPosition(); }))
+        return true;
+    }
+  return false;
+}
+
+/// A register tile in which every loop of extent 1 is dropped: each operand
+/// becomes a (rank-reducing, and where a loop steps by a stride, strided)
+/// slice indexed by the loops that remain, in a linalg.generic with the same
+/// body, written back into the tile's output. An NCHW convolution tile with
+/// unit oh, kh, kw (the policy makes them so) becomes a matmul over (f, ow,
+/// c), a depthwise convolution or a pooling tile an elementwise update along
+/// ow. Fails (and changes nothing) where a dimension is still indexed by
+/// two loops (a window wider than 1), a loop indexes two dimensions of one
+/// operand, the body reads linalg.index, or an output dimension steps.
+FailureOr<linalg::LinalgOp> dropUnitLoops(RewriterBase &rewriter,
+                                          linalg::LinalgOp op) {
+  if (op.getNumDpsInits() != 1 || !op.hasPureTensorSemantics() ||
+      op.hasDynamicShape() || !op.getBlock()->getOps<linalg::IndexOp>().empty())
+    return failure();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<int64_t> newIndex(ranges.size(), -1);
+  SmallVector<utils::IteratorType> iterators;
+  for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray()))
+    if (ranges[d] > 1) {
+      newIndex[d] = iterators.size();
+      iterators.push_back(it);
+    }
+  if (iterators.empty())
+    return failure();
+  MLIRContext *ctx = op.getContext();
+  struct Slice {
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    SmallVector<int64_t> shape;
+    SmallVector<AffineExpr> results;
+  };
+  SmallVector<Slice, 3> slices;
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+    if (!type)
+      return failure();
+    Slice slice;
+    llvm::SmallDenseSet<unsigned> seen;
+    for (auto [j, expr] : llvm::enumerate(op.getMatchingIndexingMap(&operand).getResults())) {
+      SmallVector<std::pair<unsigned, int64_t>> terms;
+      int64_t offset = 0;
+      if (!linearTerms(expr, 1, terms, offset))
+        return failure();
+      SmallVector<std::pair<unsigned, int64_t>> live;
+      for (auto term : terms)
+        if (term.second != 0 && ranges[term.first] > 1)
+          live.push_back(term);
+      int64_t size = 1, stride = 1;
+      if (live.size() > 1)
+        return failure();
+      if (live.size() == 1) {
+        auto [loop, coeff] = live.front();
+        if (coeff <= 0 || (op.isDpsInit(&operand) && coeff != 1) ||
+            !seen.insert(loop).second)
+          return failure();
+        size = ranges[loop];
+        stride = coeff;
+        slice.results.push_back(getAffineDimExpr(newIndex[loop], ctx));
+        slice.shape.push_back(size);
+      }
+      if (offset < 0 || offset + (size - 1) * stride >= type.getDimSize(j))
+        return failure();
+      slice.offsets.push_back(rewriter.getIndexAttr(offset));
+      slice.sizes.push_back(rewriter.getIndexAttr(size));
+      slice.strides.push_back(rewriter.getIndexAttr(stride));
+    }
+    slices.push_back(std::move(slice));
+  }
+  Location loc = op.getLoc();
+  Block *body = op.getBlock();
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  llvm::BitVector unused(body->getNumArguments());
+  auto sliceOf = [&](OpOperand &operand) -> Value {
+    const Slice &slice = slices[operand.getOperandNumber()];
+    auto type = cast<RankedTensorType>(operand.get().getType());
+    auto sliceType = RankedTensorType::get(slice.shape, type.getElementType());
+    return tensor::ExtractSliceOp::create(rewriter, loc, sliceType, operand.get(),
+                                          slice.offsets, slice.sizes, slice.strides);
+  };
+  rewriter.setInsertionPoint(op);
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    if (body->getArgument(input->getOperandNumber()).use_empty()) {
+      unused.set(input->getOperandNumber()); // a pooling window's shape
+      continue;
+    }
+    inputs.push_back(sliceOf(*input));
+    maps.push_back(AffineMap::get(iterators.size(), 0,
+                                  slices[input->getOperandNumber()].results, ctx));
+  }
+  OpOperand *init = op.getDpsInitOperand(0);
+  Value out = sliceOf(*init);
+  maps.push_back(AffineMap::get(iterators.size(), 0,
+                                slices[init->getOperandNumber()].results, ctx));
+  auto generic = linalg::GenericOp::create(rewriter, loc, TypeRange{out.getType()},
+                                           inputs, ValueRange{out}, maps, iterators);
+  rewriter.cloneRegionBefore(op->getRegion(0), generic.getRegion(),
+                             generic.getRegion().end());
+  generic.getRegion().front().eraseArguments(unused);
+  const Slice &outSlice = slices[init->getOperandNumber()];
+  Value result = tensor::InsertSliceOp::create(
+      rewriter, loc, generic.getResult(0), init->get(), outSlice.offsets,
+      outSlice.sizes, outSlice.strides);
+  rewriter.replaceOp(op, result);
+  // A matmul-shaped generic becomes linalg.matmul, which vectorises
+  // straight to vector.contract (outer products of broadcast weights and
+  // input rows). A convolution reads (input, filter), a matmul wants the
+  // filter (f x c) first: the product commutes, so try both orders.
+  rewriter.setInsertionPoint(generic);
+  FailureOr<linalg::LinalgOp> named = linalg::specializeGenericOp(rewriter, generic);
+  if (succeeded(named))
+    return *named;
+  if (inputs.size() == 2 && getElementTypeOrSelf(inputs[0].getType()) ==
+                                getElementTypeOrSelf(inputs[1].getType())) {
+    SmallVector<AffineMap> swappedMaps = {maps[1], maps[0], maps[2]};
+    auto swapped = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{out.getType()}, ValueRange{inputs[1], inputs[0]},
+        ValueRange{out}, swappedMaps, iterators);
+    rewriter.inlineRegionBefore(generic.getRegion(), swapped.getRegion(),
+                                swapped.getRegion().end());
+    Block &block = swapped.getRegion().front();
+    // Swap the payload's two input arguments.
+    BlockArgument a = block.getArgument(0), b = block.getArgument(1);
+    BlockArgument tmp = block.insertArgument(0u, a.getType(), loc);
+    a.replaceAllUsesWith(tmp);
+    b.replaceAllUsesWith(a);
+    tmp.replaceAllUsesWith(b);
+    block.eraseArgument(0);
+    rewriter.replaceOp(generic, swapped.getResults());
+    generic = swapped;
+    named = linalg::specializeGenericOp(rewriter, generic);
+    if (succeeded(named))
+      return *named;
+  }
+  return cast<linalg::LinalgOp>(generic.getOperation());
+}
+
+/// A small static matmul tile (C[m, n] += A[m, k] * B[k, n], one of
+/// dropUnitLoops's NCHW convolution tiles: A the filter, B input rows) as
+/// the register kernel itself: per k one vector row of B, per (m, k) one
+/// scalar of A broadcast, and an FMA into row m of the accumulator tile.
+/// vector.contract's outer-product lowering reads A as a vector block and
+/// transposes it instead, which on an FCHW filter (channels 9 floats apart)
+/// became a gather and two shuffles per FMA; a broadcast scalar load is one
+/// vbroadcastss from memory.
+/// The vector width for `n` elements on `lanes`-wide registers: a whole
+/// number of registers (or a power of two below one), the lanes past `n`
+/// masked off. A row of 24 or 56 floats as such became partial loads,
+/// inserts and spills in LLVM's legalisation.
+int64_t paddedWidth(int64_t n, int64_t lanes) {
+  if (n % lanes == 0 || llvm::isPowerOf2_64(n))
+    return n;
+  return llvm::alignTo(n, std::min<int64_t>(lanes, llvm::PowerOf2Ceil(n)));
+}
+
+FailureOr<Value> fmaMatmulTile(RewriterBase &rewriter, linalg::MatmulOp mm,
+                               int64_t vectorBits) {
+  if (mm.hasUserDefinedMaps() || !mm.hasPureTensorSemantics())
+    return failure();
+  Value a = mm.getDpsInputs()[0], b = mm.getDpsInputs()[1], c = mm.getDpsInits()[0];
+  auto at = cast<RankedTensorType>(a.getType());
+  auto bt = cast<RankedTensorType>(b.getType());
+  auto ct = cast<RankedTensorType>(c.getType());
+  Type et = ct.getElementType();
+  if (!at.hasStaticShape() || !bt.hasStaticShape() || !ct.hasStaticShape() ||
+      at.getElementType() != et || bt.getElementType() != et || !isa<FloatType>(et))
+    return failure();
+  int64_t m = ct.getDimSize(0), k = at.getDimSize(1);
+  int64_t lanes = std::max<int64_t>(1, vectorBits / et.getIntOrFloatBitWidth());
+  int64_t n = paddedWidth(ct.getDimSize(1), lanes);
+  bool whole = n == ct.getDimSize(1);
+  Location loc = mm.getLoc();
+  rewriter.setInsertionPoint(mm);
+  auto index = [&](int64_t i) -> Value {
+    return arith::ConstantIndexOp::create(rewriter, loc, i);
+  };
+  Value zero = index(0);
+  Value pad = ub::PoisonOp::create(rewriter, loc, et);
+  auto rowType = VectorType::get({n}, et);
+  auto tileType = VectorType::get({m, n}, et);
+  Value acc = vector::TransferReadOp::create(rewriter, loc, tileType, c,
+                                             ValueRange{zero, zero}, pad,
+                                             ArrayRef<bool>{true, whole});
+  SmallVector<Value> rows;
+  for (int64_t i = 0; i < m; ++i)
+    rows.push_back(vector::ExtractOp::create(rewriter, loc, acc, ArrayRef<int64_t>{i}));
+  for (int64_t kk = 0; kk < k; ++kk) {
+    Value row = vector::TransferReadOp::create(rewriter, loc, rowType, b,
+                                               ValueRange{index(kk), zero}, pad,
+                                               ArrayRef<bool>{whole});
+    for (int64_t i = 0; i < m; ++i) {
+      Value w = tensor::ExtractOp::create(rewriter, loc, a, ValueRange{index(i), index(kk)});
+      Value wb = vector::BroadcastOp::create(rewriter, loc, rowType, w);
+      rows[i] = vector::FMAOp::create(rewriter, loc, wb, row, rows[i]);
+    }
+  }
+  for (int64_t i = 0; i < m; ++i)
+    acc = vector::InsertOp::create(rewriter, loc, rows[i], acc, ArrayRef<int64_t>{i});
+  Value written = vector::TransferWriteOp::create(rewriter, loc, acc, c,
+                                                  ValueRange{zero, zero},
+                                                  ArrayRef<bool>{true, whole})
+                      .getResult();
+  rewriter.replaceOp(mm, written);
+  return written;
+}
+
+/// A vector read of a slice that steps by s > 1 along its innermost
+/// dimension (a stride-2 convolution's or pooling's input row): LLVM
+/// would load it element by element. Read the contiguous run instead
+/// (n * s elements, masked at the slice's end) and keep every s-th
+/// element with one shuffle per row.
+struct ContiguousStridedRead : OpRewritePattern<vector::TransferReadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::TransferReadOp read,
+                                PatternRewriter &rewriter) const override {
+    auto slice = read.getBase().getDefiningOp<tensor::ExtractSliceOp>();
+    if (!slice || read.getMask() || !read.getPermutationMap().isMinorIdentity() ||
+        llvm::any_of(ArrayRef<bool>(read.getInBoundsValues()).drop_back(),
+                     [](bool b) { return !b; }))
+      return failure();
+    VectorType vt = read.getVectorType();
+    ArrayRef<int64_t> strides = slice.getStaticStrides();
+    int64_t rank = slice.getSourceType().getRank();
+    if (vt.getRank() == 0 || vt.isScalable() || strides.empty() ||
+        ShapedType::isDynamic(strides.back()) || strides.back() <= 1 ||
+        slice.getDroppedDims().test(rank - 1) ||
+        ShapedType::isDynamic(slice.getStaticSizes().back()))
+      return failure();
+    int64_t s = strides.back();
+    int64_t n = vt.getShape().back();
+    Location loc = read.getLoc();
+    SmallVector<OpFoldResult> sizes = slice.getMixedSizes();
+    SmallVector<OpFoldResult> newStrides = slice.getMixedStrides();
+    int64_t size = slice.getStaticSizes().back();
+    sizes.back() = rewriter.getIndexAttr((size - 1) * s + 1);
+    newStrides.back() = rewriter.getIndexAttr(1);
+    SmallVector<int64_t> shape(slice.getType().getShape());
+    shape.back() = (size - 1) * s + 1;
+    auto contiguousType = RankedTensorType::get(shape, slice.getType().getElementType());
+    Value contiguous = tensor::ExtractSliceOp::create(
+        rewriter, loc, contiguousType, slice.getSource(), slice.getMixedOffsets(),
+        sizes, newStrides);
+    SmallVector<Value> indices(read.getIndices());
+    Value scale = arith::ConstantIndexOp::create(rewriter, loc, s);
+    indices.back() = arith::MulIOp::create(rewriter, loc, indices.back(), scale);
+    SmallVector<int64_t> wideShape(vt.getShape());
+    wideShape.back() = n * s;
+    auto wideType = VectorType::get(wideShape, vt.getElementType());
+    SmallVector<bool> inBounds(vt.getRank(), true);
+    inBounds.back() = false; // the last s - 1 elements may lie past the end
+    Value wide = vector::TransferReadOp::create(rewriter, loc, wideType, contiguous,
+                                                indices, read.getPadding(), inBounds);
+    SmallVector<int64_t> mask;
+    for (int64_t i = 0; i < n; ++i)
+      mask.push_back(i * s);
+    auto narrow = [&](Value row) -> Value {
+      return vector::ShuffleOp::create(rewriter, loc, row, row, mask);
+    };
+    if (vt.getRank() == 1) {
+      rewriter.replaceOp(read, narrow(wide));
+      return success();
+    }
+    Value result = ub::PoisonOp::create(rewriter, loc, vt);
+    ArrayRef<int64_t> leading = vt.getShape().drop_back();
+    SmallVector<int64_t> position(leading.size(), 0);
+    for (int64_t count = computeProduct(leading), i = 0; i < count; ++i) {
+      SmallVector<int64_t> at = delinearize(i, computeStrides(leading));
+      Value row = vector::ExtractOp::create(rewriter, loc, wide, at);
+      result = vector::InsertOp::create(rewriter, loc, narrow(row), result, at);
+    }
+    rewriter.replaceOp(read, result);
+    return success();
+  }
+};
+
 struct RollerLowerPass
     : public mlir::fourfold::roller::impl::RollerLowerBase<RollerLowerPass> {
   using Base::Base;
@@ -132,7 +462,9 @@ struct RollerLowerPass
         keptGPU = true; // left for the GPU lowering
         continue;
       }
-      if (failed(lowerFunction(func, onGPU)))
+      // Vector registers' width (bits): the host's AVX-512 without a target.
+      int64_t vectorBits = target ? target.getVectorBits() : 512;
+      if (failed(lowerFunction(func, onGPU, vectorBits)))
         return signalPassFailure();
       func->removeAttr(RollerDialect::kTargetAttrName);
     }
@@ -140,7 +472,8 @@ struct RollerLowerPass
       module->removeAttr(RollerDialect::kTargetAttrName);
   }
 
-  LogicalResult lowerFunction(FunctionOpInterface func, bool onGPU) {
+  LogicalResult lowerFunction(FunctionOpInterface func, bool onGPU,
+                              int64_t vectorBits) {
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) {
       if (op->hasAttr(RollerDialect::kTileAttrName) && op.hasPureTensorSemantics())
@@ -170,6 +503,16 @@ struct RollerLowerPass
       op->removeAttr(kVectorizeMarker);
       if (!op.hasPureTensorSemantics() || op.hasDynamicShape())
         continue; // a remainder tile: stays scalar
+      // NCHW: vectors along the image row, see dropUnitLoops.
+      if (vectorLoopIsSpatial(op)) {
+        FailureOr<linalg::LinalgOp> flat = dropUnitLoops(rewriter, op);
+        if (succeeded(flat)) {
+          auto mm = dyn_cast<linalg::MatmulOp>(flat->getOperation());
+          if (!mm || failed(fmaMatmulTile(rewriter, mm, vectorBits)))
+            toVectorize.push_back(*flat);
+          continue;
+        }
+      }
       InsertedOps inserted;
       bool erased = false;
       (void)applyOpPatternsGreedily({op.getOperation()}, decompose,
@@ -196,6 +539,11 @@ struct RollerLowerPass
       if (failed(result))
         continue; // not vectorisable (e.g. a 2-D convolution): stays scalar
       rewriter.replaceOp(op, result->replacements);
+    }
+    {
+      RewritePatternSet patterns(func.getContext());
+      patterns.add<ContiguousStridedRead>(func.getContext());
+      (void)applyPatternsGreedily(func, std::move(patterns));
     }
     // Keep accumulators in registers across reduction loops. The vectoriser
     // creates the transfers' index constants inside the loop, where the

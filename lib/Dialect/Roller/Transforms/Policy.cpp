@@ -170,6 +170,41 @@ static int64_t innerExtent(const OperandInfo &operand, ArrayRef<int64_t> tile) {
   return extent;
 }
 
+SmallVector<bool> mlir::fourfold::roller::windowLoops(const OpInfo &info) {
+  SmallVector<bool> window(info.numLoops(), false);
+  for (const OperandInfo &operand : info.operands)
+    if (!operand.isOutput)
+      for (const IndexExpr &dim : operand.dims)
+        if (dim.terms.size() > 1)
+          for (auto [loop, coeff] : dim.terms)
+            if (info.reduction[loop])
+              window[loop] = true;
+  return window;
+}
+
+std::optional<unsigned> mlir::fourfold::roller::vectorLoop(const OpInfo &info) {
+  for (const OperandInfo &operand : info.operands)
+    if (operand.isOutput)
+      if (std::optional<unsigned> loop = innermostLoop(operand))
+        if (!info.reduction[*loop])
+          return loop;
+  return std::nullopt;
+}
+
+bool mlir::fourfold::roller::vectorAlongWindow(const OpInfo &info) {
+  std::optional<unsigned> vector = vectorLoop(info);
+  if (!vector)
+    return false;
+  SmallVector<bool> window = windowLoops(info);
+  for (const OperandInfo &operand : info.operands)
+    if (!operand.isOutput)
+      for (const IndexExpr &dim : operand.dims)
+        if (llvm::any_of(dim.terms, [&](auto t) { return t.first == *vector; }) &&
+            llvm::any_of(dim.terms, [&](auto t) { return window[t.first]; }))
+          return true;
+  return false;
+}
+
 static double peakGFlops(const OpInfo &info, TargetAttr target) {
   if (info.elemType)
     if (std::optional<double> peak = target.getPeak(info.elemType))
@@ -569,6 +604,14 @@ double mlir::fourfold::roller::modelCPU(const OpInfo &info, TargetAttr target,
   double tCompute = (full * info.flopsPerPoint) /
                         (peakPerCore * vectorEfficiency * active) +
                     ((all - full) * info.flopsPerPoint) / (scalarRate * active);
+  if (vectorDim >= 0 && vectorAlongWindow(info)) {
+    // roller-lower vectorises these remainders too (masked to whole
+    // registers): what is lost is the unused lanes.
+    int64_t range = info.ranges[vectorDim], step = reg[vectorDim];
+    double slots = (range / step) * roundUp(step, lanes) + roundUp(range % step, lanes);
+    vectorEfficiency = double(range) / slots;
+    tCompute = all * info.flopsPerPoint / (peakPerCore * vectorEfficiency * active);
+  }
   double dramBytes = tiles * tileTraffic(info, cache, dram.getTransaction());
   // Cache -> registers: each register tile step reads its operands.
   double regTiles = 1;
@@ -609,19 +652,42 @@ SmallVector<Candidate> mlir::fourfold::roller::constructCPU(const OpInfo &info,
     if (operand.isOutput)
       output = &operand;
   int vectorDim = -1, rowDim = -1;
+  bool hasReduction = llvm::is_contained(info.reduction, true);
+  SmallVector<bool> window = windowLoops(info);
+  auto indexes = [](const OperandInfo &operand, unsigned loop) {
+    return llvm::any_of(operand.dims, [&](const IndexExpr &dim) {
+      return llvm::any_of(dim.terms, [&](auto term) { return term.first == loop; });
+    });
+  };
   if (output) {
     if (std::optional<unsigned> loop = innermostLoop(*output))
       if (!info.reduction[*loop])
         vectorDim = *loop;
-    for (int i = int(output->dims.size()) - 2; i >= 0 && rowDim < 0; --i)
-      for (auto [loop, coeff] : output->dims[i].terms)
-        if (coeff == 1 && int(loop) != vectorDim && !info.reduction[loop] &&
-            info.ranges[loop] > 1) {
-          rowDim = loop;
-          break;
-        }
+    // The row loop is the other side of the outer product: a loop of the
+    // output that some input read along the vector loop does not depend
+    // on, so that its vectors are reused by every row (matmul's m, an NHWC
+    // convolution's ow, an NCHW convolution's f: there oh would share no
+    // operand, each row reading its own input vectors).
+    auto reuses = [&](unsigned loop) {
+      return llvm::any_of(info.operands, [&](const OperandInfo &operand) {
+        return !operand.isOutput && indexes(operand, vectorDim) &&
+               !indexes(operand, loop);
+      });
+    };
+    for (int pass = hasReduction && vectorDim >= 0 ? 0 : 1; pass < 2 && rowDim < 0; ++pass)
+      for (int i = int(output->dims.size()) - 2; i >= 0 && rowDim < 0; --i)
+        for (auto [loop, coeff] : output->dims[i].terms)
+          if (coeff == 1 && int(loop) != vectorDim && !info.reduction[loop] &&
+              info.ranges[loop] > 1 && (pass == 1 || reuses(loop))) {
+            rowDim = loop;
+            break;
+          }
   }
-  bool hasReduction = llvm::is_contained(info.reduction, true);
+  // NCHW-like operators (the vector loop, ow, slides a window kw over the
+  // input) get unit window loops and unrolled channels: such a register
+  // tile is a matmul (f x c times c x ow) or an elementwise update (depthwise,
+  // pooling) once its unit loops are dropped, which roller-lower vectorises.
+  bool spatialVector = vectorAlongWindow(info);
   // Register tiles: for contractions, rows x vectors under the register file
   // (accumulators + one row of operand vectors + a broadcast), most FMAs per
   // load; elsewhere a few vectors along the contiguous loop.
@@ -658,7 +724,8 @@ SmallVector<Candidate> mlir::fourfold::roller::constructCPU(const OpInfo &info,
         // vectoriser handles.
         for (unsigned d = 0; d < n; ++d)
           if (info.reduction[d])
-            reg[d] = contiguousReduction[d] || reductions == 1
+            reg[d] = spatialVector ? (window[d] ? 1 : std::min<int64_t>(info.ranges[d], 8))
+                     : contiguousReduction[d] || reductions == 1
                          ? std::min<int64_t>(info.ranges[d], gemv ? 4 : 8)
                          : 1;
         regTiles.push_back(reg);

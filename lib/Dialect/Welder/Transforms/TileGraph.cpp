@@ -95,6 +95,7 @@ MemoryModel MemoryModel::fromTarget(roller::TargetAttr target) {
     m.fastBytes = level(n >= 4 ? n - 3 : std::max(0, n - 2)).getCapacity() / 2;
     m.slots = m.units;
     m.launchUs = 2; // an OpenMP parallel region's fork and join
+    m.vectorLanes = std::max<int64_t>(1, target.getVectorBits() / 32);
   }
   return m;
 }
@@ -271,10 +272,23 @@ GroupPlan TileGraph::best(ArrayRef<unsigned> group,
   unsigned n = sink.numLoops();
   SmallVector<SmallVector<int64_t>> choices;
   size_t total = 1;
+  // A group holding an NCHW convolution or pooling (roller vectorises it
+  // along the image row, ow): the sink's row tiles are whole vectors or the
+  // whole row, else every register tile is a masked partial one (a group
+  // tile of 14 of 56 columns ran at half the speed of whole rows).
+  std::optional<unsigned> rowLoop;
+  if (!memory.gpu && llvm::any_of(group, [&](unsigned member) {
+        return roller::vectorAlongWindow(nodes_[member].info);
+      }))
+    rowLoop = roller::vectorLoop(sink);
   for (unsigned d = 0; d < n; ++d) {
     choices.push_back(sink.reduction[d]
                           ? SmallVector<int64_t>{sink.ranges[d]}
                           : tileCandidates(sink.ranges[d]));
+    if (rowLoop == d)
+      llvm::erase_if(choices.back(), [&](int64_t size) {
+        return size != sink.ranges[d] && size % memory.vectorLanes != 0;
+      });
     total *= choices.back().size();
   }
   // Bound the search: thin the longest list (keeping its ends).
