@@ -270,6 +270,122 @@ func.func @pool(%x: tensor<2x13x17x19xf32>) -> tensor<2x{oh}x{ow}x19xf32> {{
 
 
 # --------------------------------------------------------------------------- #
+# NCHW (PyTorch's layout): register tiles of filter rows x image-row vectors,
+# checked against torch.nn.functional (odd sizes: masked partial rows, rows of
+# filters and channel blocks the tile does not divide, strides, dilations)
+# --------------------------------------------------------------------------- #
+
+def _t(shape):
+    return "tensor<" + "x".join(map(str, shape)) + "xf32>"
+
+
+def nchw_src(op, x_shape, w_shape, out_shape, pad, stride, dilation, init="0.0", window=None):
+    """`op` on an input padded by `pad` (rows and columns) inside the function; `window` gives a
+    pooling op its window shape (then there is no filter argument)."""
+    n, c, h, w = x_shape[0], x_shape[-3], x_shape[-2], x_shape[-1]
+    lead = list(x_shape[:-2])
+    padded = lead + [h + 2 * pad, w + 2 * pad]
+    zeros = ", ".join(["0"] * len(lead))
+    low = f"[{zeros}, {pad}, {pad}]"
+    idx = ", ".join(f"%i{k}: index" for k in range(len(x_shape)))
+    attrs = (f"{{dilations = dense<{dilation}> : tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>}}")
+    if window is None:
+        args, ins, types = f"%x: {_t(x_shape)}, %w: {_t(w_shape)}", "%p, %w", f"{_t(padded)}, {_t(w_shape)}"
+        win = ""
+    else:
+        args, ins, types = f"%x: {_t(x_shape)}", "%p, %win", f"{_t(padded)}, {_t(window)}"
+        win = f"%win = tensor.empty() : {_t(window)}"
+    return f"""
+func.func @f({args}) -> {_t(out_shape)} {{
+  %z = arith.constant {init} : f32
+  %p = tensor.pad %x low{low} high{low} {{
+  ^bb0({idx}):
+    tensor.yield %z : f32
+  }} : {_t(x_shape)} to {_t(padded)}
+  {win}
+  %e = tensor.empty() : {_t(out_shape)}
+  %c = linalg.fill ins(%z : f32) outs(%e : {_t(out_shape)}) -> {_t(out_shape)}
+  %r = linalg.{op} {attrs} ins({ins} : {types}) outs(%c : {_t(out_shape)}) -> {_t(out_shape)}
+  return %r : {_t(out_shape)}
+}}"""
+
+
+def _out(size, k, pad, stride, dilation):
+    return (size + 2 * pad - dilation * (k - 1) - 1) // stride + 1
+
+
+@pytest.mark.parametrize("x_shape,f,k,pad,stride,dilation", [
+    ((1, 3, 37, 29), 7, 5, 2, 2, 2),     # the brief's odd case: 5x5, stride 2, dilation 2, padded
+    ((1, 3, 37, 29), 7, 5, 2, 1, 1),
+    ((1, 3, 37, 29), 7, 5, 0, 1, 2),
+    ((2, 19, 23, 37), 21, 3, 1, 1, 1),   # 21 filters, 19 channels, 37 columns: every remainder
+    ((1, 19, 23, 37), 21, 3, 1, 2, 1),
+    ((1, 16, 18, 64), 32, 1, 0, 1, 1),   # 1x1, whole vectors only
+    ((1, 5, 20, 70), 9, 3, 1, 2, 3),
+])
+def test_conv_nchw_vs_torch(rng, x_shape, f, k, pad, stride, dilation):
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    n, c, h, w = x_shape
+    out = (n, f, _out(h, k, pad, stride, dilation), _out(w, k, pad, stride, dilation))
+    src = nchw_src("conv_2d_nchw_fchw", x_shape, (f, c, k, k), out, pad, stride, dilation)
+    x, wt = rand(rng, *x_shape), rand(rng, f, c, k, k)
+    ref = F.conv2d(torch.from_numpy(x).double(), torch.from_numpy(wt).double(), stride=stride,
+                   padding=pad, dilation=dilation).numpy()
+    both(src, (x, wt), ref)
+
+
+@pytest.mark.parametrize("x_shape,k,pad,stride,dilation", [
+    ((2, 13, 19, 35), 3, 1, 2, 1),
+    ((1, 13, 19, 35), 3, 2, 1, 2),
+    ((1, 24, 30, 30), 5, 2, 1, 1),
+])
+def test_depthwise_conv_nchw_vs_torch(rng, x_shape, k, pad, stride, dilation):
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    n, c, h, w = x_shape
+    out = (n, c, _out(h, k, pad, stride, dilation), _out(w, k, pad, stride, dilation))
+    src = nchw_src("depthwise_conv_2d_nchw_chw", x_shape, (c, k, k), out, pad, stride, dilation)
+    x, wt = rand(rng, *x_shape), rand(rng, c, k, k)
+    ref = F.conv2d(torch.from_numpy(x).double(), torch.from_numpy(wt).double().unsqueeze(1), stride=stride,
+                   padding=pad, dilation=dilation, groups=c).numpy()
+    both(src, (x, wt), ref)
+
+
+@pytest.mark.parametrize("groups,cin,cout,stride,dilation", [(3, 6, 9, 1, 1), (4, 8, 20, 2, 2)])
+def test_grouped_conv_nchw_vs_torch(rng, groups, cin, cout, stride, dilation):
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    h, w, k, pad = 17, 35, 3, 1
+    g = groups
+    x_shape = (1, g, cin // g, h, w)
+    out = (1, g, cout // g, _out(h, k, pad, stride, dilation), _out(w, k, pad, stride, dilation))
+    src = nchw_src("conv_2d_ngchw_gfchw", x_shape, (g, cout // g, cin // g, k, k), out, pad, stride, dilation)
+    x, wt = rand(rng, *x_shape), rand(rng, g, cout // g, cin // g, k, k)
+    ref = F.conv2d(torch.from_numpy(x).double().reshape(1, cin, h, w),
+                   torch.from_numpy(wt).double().reshape(cout, cin // g, k, k), stride=stride, padding=pad,
+                   dilation=dilation, groups=g).numpy().reshape(out)
+    both(src, (x, wt), ref)
+
+
+@pytest.mark.parametrize("kind,stride", [("max", 2), ("max", 1), ("sum", 2)])
+def test_pooling_nchw_vs_torch(rng, kind, stride):
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    x_shape, k, pad = (2, 5, 23, 37), 3, 1
+    out = (2, 5, _out(23, k, pad, stride, 1), _out(37, k, pad, stride, 1))
+    init = "0xFF800000" if kind == "max" else "0.0"
+    src = nchw_src(f"pooling_nchw_{kind}", x_shape, None, out, pad, stride, 1, init=init, window=(k, k))
+    x = rand(rng, *x_shape)
+    xt = torch.from_numpy(x).double()
+    if kind == "max":
+        ref = F.max_pool2d(xt, k, stride, padding=pad).numpy()
+    else:
+        ref = F.avg_pool2d(xt, k, stride, padding=pad, count_include_pad=True).numpy() * k * k
+    both(src, (x,), ref)
+
+
+# --------------------------------------------------------------------------- #
 # Reductions, softmax, elementwise
 # --------------------------------------------------------------------------- #
 

@@ -25,6 +25,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -379,6 +380,120 @@ FailureOr<Value> fmaMatmulTile(RewriterBase &rewriter, linalg::MatmulOp mm,
   return written;
 }
 
+/// An elementwise tile (dropUnitLoops's depthwise convolution or pooling
+/// tile: out[r, w] = f(out[r, w], in[r, w], weight[r])) as vector code, one
+/// row of the output at a time along its last dimension: inputs indexed by
+/// that dimension are read as rows, the others are a scalar broadcast per
+/// row; rows that are not a whole number of registers are padded and the
+/// padding masked off (as in fmaMatmulTile). The output tile is read and
+/// written whole, so that it stays in registers across the window loops.
+/// Fails (changing nothing) on reductions, a body op that is not
+/// elementwise, or more than 64 rows.
+FailureOr<Value> rowsElementwiseTile(RewriterBase &rewriter, linalg::GenericOp op,
+                                     int64_t vectorBits) {
+  if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 0 ||
+      !op.hasPureTensorSemantics() || op.hasDynamicShape())
+    return failure();
+  OpOperand *init = op.getDpsInitOperand(0);
+  auto outType = cast<RankedTensorType>(init->get().getType());
+  unsigned rank = outType.getRank();
+  if (rank == 0 || !op.getMatchingIndexingMap(init).isIdentity())
+    return failure();
+  Block *body = op.getBlock();
+  for (Operation &bodyOp : body->without_terminator())
+    if (!OpTrait::hasElementwiseMappableTraits(&bodyOp) || bodyOp.getNumRegions() ||
+        bodyOp.getNumResults() != 1 || !bodyOp.getResult(0).getType().isIntOrFloat())
+      return failure();
+  unsigned last = rank - 1;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (!map.isProjectedPermutation())
+      return failure();
+    for (auto [j, expr] : llvm::enumerate(map.getResults()))
+      if (cast<AffineDimExpr>(expr).getPosition() == last && j + 1 != map.getNumResults())
+        return failure(); // the row is not the input's contiguous dimension
+  }
+  ArrayRef<int64_t> shape = outType.getShape();
+  ArrayRef<int64_t> leading = shape.drop_back();
+  int64_t rows = computeProduct(leading);
+  if (rows > 64)
+    return failure();
+  Type et = outType.getElementType();
+  if (!et.isIntOrFloat())
+    return failure();
+  int64_t lanes = std::max<int64_t>(1, vectorBits / et.getIntOrFloatBitWidth());
+  int64_t n = paddedWidth(shape.back(), lanes);
+  bool whole = n == shape.back();
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  auto index = [&](int64_t i) -> Value {
+    return arith::ConstantIndexOp::create(rewriter, loc, i);
+  };
+  Value zero = index(0);
+  SmallVector<int64_t> tileShape(leading);
+  tileShape.push_back(n);
+  SmallVector<bool> tileInBounds(rank, true);
+  tileInBounds.back() = whole;
+  SmallVector<Value> origin(rank, zero);
+  Value acc = vector::TransferReadOp::create(
+      rewriter, loc, VectorType::get(tileShape, et), init->get(), origin,
+      ub::PoisonOp::create(rewriter, loc, et), tileInBounds);
+  Value result = acc;
+  SmallVector<int64_t> strides = computeStrides(leading);
+  for (int64_t r = 0; r < rows; ++r) {
+    SmallVector<int64_t> at = leading.empty() ? SmallVector<int64_t>{} : delinearize(r, strides);
+    IRMapping mapping;
+    auto rowType = [&](Type t) { return VectorType::get({n}, t); };
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      AffineMap map = op.getMatchingIndexingMap(input);
+      Type it = getElementTypeOrSelf(input->get().getType());
+      SmallVector<Value> indices;
+      bool alongRow = false;
+      for (AffineExpr expr : map.getResults()) {
+        unsigned d = cast<AffineDimExpr>(expr).getPosition();
+        alongRow |= d == last;
+        indices.push_back(d == last ? zero : index(at[d]));
+      }
+      Value value;
+      if (alongRow)
+        value = vector::TransferReadOp::create(rewriter, loc, rowType(it), input->get(),
+                                               indices, ub::PoisonOp::create(rewriter, loc, it),
+                                               ArrayRef<bool>{whole});
+      else
+        value = vector::BroadcastOp::create(
+            rewriter, loc, rowType(it),
+            tensor::ExtractOp::create(rewriter, loc, input->get(), indices));
+      mapping.map(body->getArgument(input->getOperandNumber()), value);
+    }
+    Value accRow = at.empty() ? acc : vector::ExtractOp::create(rewriter, loc, acc, at).getResult();
+    mapping.map(body->getArgument(init->getOperandNumber()), accRow);
+    for (Operation &bodyOp : body->without_terminator()) {
+      SmallVector<Value> operands;
+      for (Value operand : bodyOp.getOperands()) {
+        Value mapped = mapping.lookupOrNull(operand);
+        if (!mapped) // a scalar from above the op
+          mapped = vector::BroadcastOp::create(rewriter, loc, rowType(operand.getType()), operand);
+        operands.push_back(mapped);
+      }
+      OperationState state(loc, bodyOp.getName(), operands,
+                           TypeRange{rowType(bodyOp.getResult(0).getType())},
+                           bodyOp.getAttrs());
+      Operation *vectorOp = rewriter.create(state);
+      mapping.map(bodyOp.getResult(0), vectorOp->getResult(0));
+    }
+    Value yielded = mapping.lookupOrDefault(body->getTerminator()->getOperand(0));
+    if (!isa<VectorType>(yielded.getType())) // a scalar from above the op
+      yielded = vector::BroadcastOp::create(rewriter, loc, rowType(yielded.getType()), yielded);
+    result = at.empty() ? yielded
+                        : vector::InsertOp::create(rewriter, loc, yielded, result, at).getResult();
+  }
+  Value written = vector::TransferWriteOp::create(rewriter, loc, result, init->get(),
+                                                  origin, tileInBounds)
+                      .getResult();
+  rewriter.replaceOp(op, written);
+  return written;
+}
+
 /// A vector read of a slice that steps by s > 1 along its innermost
 /// dimension (a stride-2 convolution's or pooling's input row): LLVM
 /// would load it element by element. Read the contiguous run instead
@@ -507,8 +622,12 @@ struct RollerLowerPass
       if (vectorLoopIsSpatial(op)) {
         FailureOr<linalg::LinalgOp> flat = dropUnitLoops(rewriter, op);
         if (succeeded(flat)) {
-          auto mm = dyn_cast<linalg::MatmulOp>(flat->getOperation());
-          if (!mm || failed(fmaMatmulTile(rewriter, mm, vectorBits)))
+          bool done = false;
+          if (auto mm = dyn_cast<linalg::MatmulOp>(flat->getOperation()))
+            done = succeeded(fmaMatmulTile(rewriter, mm, vectorBits));
+          else if (auto generic = dyn_cast<linalg::GenericOp>(flat->getOperation()))
+            done = succeeded(rowsElementwiseTile(rewriter, generic, vectorBits));
+          if (!done)
             toVectorize.push_back(*flat);
           continue;
         }
