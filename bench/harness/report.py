@@ -17,7 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from common import geomean  # noqa: E402
 
-ALTERNATIVES = ["eager", "inductor", "tvm", "iree", "numpy", "torch-cuda"]
+ALTERNATIVES = ["eager", "inductor", "tvm", "tvm-ms", "iree", "numpy", "torch-cuda"]
 PASSES = ["welder", "roller", "rammer", "grinder"]
 
 
@@ -46,12 +46,22 @@ def _fmt_ratio(x):
 
 
 def merge(paths):
+    """One report from several runs: the first run's meta; sections (device and thread count) and
+    their rows merged, a case's system taken from the first run that has it."""
     results = [json.load(open(p)) for p in paths]
-    merged = {"meta": results[0]["meta"], "sections": {}}
+    meta = dict(results[0]["meta"])
+    meta["cases"] = {}
+    meta["systems"] = {}
+    merged = {"meta": meta, "sections": {}, "commands": [r["meta"]["command"] for r in results]}
     for res in results:
+        meta["cases"].update({k: v for k, v in res["meta"]["cases"].items() if k not in meta["cases"]})
+        meta["systems"].update({k: v for k, v in res["meta"]["systems"].items() if k not in meta["systems"]})
         for key, rows in res["threads"].items():
             label = f"{res['meta'].get('device', 'CPU')}, {key} thread(s)" if key.isdigit() else key
-            merged["sections"][label] = (res["meta"], rows)
+            _, into = merged["sections"].setdefault(label, (res["meta"], {}))
+            for n, r in rows.items():
+                for s, x in r.items():
+                    into.setdefault(n, {}).setdefault(s, x)
     return merged
 
 
@@ -65,8 +75,9 @@ def markdown(merged, pictures) -> str:
     meta = merged["meta"]
     v = meta.get("versions", {})
     out = ["# fourfold against the alternatives: models and operators", "",
-           f"Machine: {meta['machine']}. Date: {meta['date']}. Command: `{meta['command']}` "
-           f"(regenerate this page: `python bench/harness/report.py <the JSON>`).",
+           f"Machine: {meta['machine']}. Date: {meta['date']}. Command(s): " +
+           "; ".join(f"`{c}`" for c in merged["commands"]) +
+           " (regenerate this page: `python bench/harness/report.py <the JSON file(s)>`).",
            "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
            f"Load average before / after: {', '.join(f'{x:.2f}' for x in meta['load_before'])} / "
            f"{', '.join(f'{x:.2f}' for x in meta.get('load_after', []))}. Wall time {meta.get('wall_s', '?')} s.",
@@ -148,12 +159,18 @@ def markdown(merged, pictures) -> str:
             for s, x in r.items():
                 if "error" in x:
                     problems.setdefault((n, s, x["error"]), []).append(section)
-    # Compile times and kernels: from the first section (they do not depend on the thread count).
-    first_meta, rows = next(iter(merged["sections"].values()))
-    comp = _systems(rows, ["fourfold", "inductor", "tvm", "iree"])
+    # Compile times and kernels: each case's and system's first section that has them (they do not
+    # depend on the thread count; tvm-ms may come from a run of its own).
+    rows = {}
+    for _, (_, sec_rows) in merged["sections"].items():
+        for n, r in sec_rows.items():
+            for s, x in r.items():
+                rows.setdefault(n, {}).setdefault(s, x)
+    comp = _systems(rows, ["fourfold", "inductor", "tvm", "tvm-ms", "iree"])
     out += ["## Compile time (s) and kernels", "",
             "Compile: from the module to something callable (fourfold: torch.export, import, every pass, LLVM JIT; "
-            "torch.compile: the first call; TVM: from_exported_program + tvm.compile; IREE: our importer's "
+            "torch.compile: the first call; TVM: from_exported_program + tvm.compile; tvm-ms: the same plus "
+            f"MetaSchedule tuning with {meta.get('ms_trials', '?')} trials per operator; IREE: our importer's "
             "linalg + iree-compile). Kernels: fourfold's loop nests before -> after welder (plus its static "
             "count of parallel regions), eager's ATen calls, inductor's generated kernels, TVM's PrimFuncs, "
             "IREE's dispatches. Modelled traffic: welder's model of global-memory bytes without -> with fusion.", "",

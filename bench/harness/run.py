@@ -260,8 +260,10 @@ def main(argv=None):
     parser.add_argument("--max-batch", type=int, default=200)
     parser.add_argument("--smoke", action="store_true", help="tiny cases, few systems, seconds")
     parser.add_argument("--out", default=os.path.join(HERE, "..", "results", "harness-cpu.json"))
+    parser.add_argument("--ms-trials", type=int, default=64, help="tvm-ms: MetaSchedule trials per case")
     parser.add_argument("--no-report", action="store_true")
     args = parser.parse_args(argv)
+    os.environ["FOURFOLD_BENCH_MS_TRIALS"] = str(args.ms_trials)
     if args.smoke:
         args.size, args.rounds, args.batch_s = "smoke", min(args.rounds, 2), 0.02
     from cases import cases
@@ -284,7 +286,7 @@ def main(argv=None):
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(), "load_before": os.getloadavg(), "versions": versions(),
         "command": "python bench/harness/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        "size": args.size, "rounds": args.rounds, "tolerance": TOLERANCE,
+        "size": args.size, "rounds": args.rounds, "ms_trials": args.ms_trials, "tolerance": TOLERANCE,
         "systems": {s: systems[s].label for s in system_names}, "missing": missing,
         "cases": {c.name: {"kind": c.kind, "flops": c.flops, **c.notes} for c in case_list},
     }, "threads": {}}

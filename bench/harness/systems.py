@@ -103,6 +103,11 @@ class Fourfold(System):
         self.name = "fourfold" + "".join(f"-no-{p}" for p in self.off)
         self.label = "fourfold" + "".join(f" -{p}" for p in self.off)
 
+    def skip(self, case):
+        if case.kind == "operator" and self.off and self.off != ("roller",):
+            return "a single operator: nothing to fuse, co-schedule or place"
+        return None
+
     def setup(self, threads):
         from fourfold.cli import set_threads
 
@@ -189,6 +194,59 @@ class TVM(System):
         return (lambda: main(*args)), info
 
 
+class MetaSchedule(TVM):
+    """TVM Relax with every operator's kernel tuned by MetaSchedule (evolutionary search, XGBoost
+    cost model), `trials` measured candidates in all (FOURFOLD_BENCH_MS_TRIALS, default 64). For
+    single operators: its compile time is the tuning time, the number to hold roller's against."""
+
+    name, label = "tvm-ms", "TVM MetaSchedule-tuned"
+
+    def missing(self):
+        for mod, pkg in (("tvm", "apache-tvm"), ("xgboost", "xgboost-cpu"), ("psutil", "psutil")):
+            try:
+                __import__(mod)
+            except ImportError:
+                return f"{pkg} is not installed"
+        return None
+
+    def skip(self, case):
+        return None if case.kind == "operator" else "tuned on single operators only (a model's tuning budget is hours)"
+
+    def setup(self, threads):
+        super().setup(threads)
+        self.threads = threads
+        self.trials = int(os.environ.get("FOURFOLD_BENCH_MS_TRIALS", "64"))
+
+    def prepare(self, case, obj, inputs):
+        import tempfile
+
+        import tvm
+        import tvm.s_tir.meta_schedule as ms
+        import tvm.target.codegen as codegen
+        from tvm import relax
+        from tvm.relax.frontend.torch import from_exported_program
+
+        start = time.perf_counter()
+        mod = from_exported_program(torch.export.export(obj, tuple(inputs)))
+        mod = tvm.ir.transform.Sequential([relax.transform.LegalizeOps(), relax.transform.AnnotateTIROpPattern(),
+                                           relax.transform.FuseOps(), relax.transform.FuseTIR()])(mod)
+        target = tvm.target.Target({"kind": "llvm", "mcpu": codegen.llvm_get_system_cpu(),
+                                    "num-cores": self.threads})
+        with tempfile.TemporaryDirectory() as work_dir:
+            # One build worker with a long timeout: each worker imports TVM's tensor intrinsics
+            # first (40-60 s here), which the default 30 s timeout cuts off.
+            db = ms.relax_integration.tune_relax(
+                mod, {}, target, work_dir, max_trials_global=self.trials, num_trials_per_iter=16,
+                builder=ms.builder.LocalBuilder(max_workers=1, timeout_sec=300),
+                runner=ms.runner.LocalRunner(timeout_sec=60))
+            executable = ms.relax_integration.compile_relax(db, mod, target, None)
+        vm = relax.VirtualMachine(executable, tvm.cpu())
+        info = {"compile_s": time.perf_counter() - start, "trials": self.trials}
+        args = [tvm.runtime.tensor(a) for a in _as_numpy(inputs)]
+        main = vm["main"]
+        return (lambda: main(*args)), info
+
+
 def _tvm_kernels(mod, target) -> int | None:
     """PrimFuncs after Relax's default build pipeline (its fused kernels)."""
     try:
@@ -252,6 +310,6 @@ class IREE(System):
 
 
 def all_systems() -> dict[str, System]:
-    systems = [Fourfold(), *(Fourfold((p,)) for p in Fourfold.PASSES), Eager(), Inductor(), TVM(), IREE(),
-               Numpy()]
+    systems = [Fourfold(), *(Fourfold((p,)) for p in Fourfold.PASSES), Eager(), Inductor(), TVM(), MetaSchedule(),
+               IREE(), Numpy()]
     return {s.name: s for s in systems}

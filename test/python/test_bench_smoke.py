@@ -82,8 +82,9 @@ def test_harness_smoke(tmp_path):
     for case, systems in rows.items():
         assert set(systems) == {"fourfold", "fourfold-no-welder", "eager", "numpy"}
         for name, r in systems.items():
-            if "skipped" in r:
-                assert name == "numpy" and case != "matmul_5x7x3"
+            if "skipped" in r:  # numpy runs the matmul only; welder has nothing to fuse in one operator
+                assert (name == "numpy" and case != "matmul_5x7x3") or \
+                    (name == "fourfold-no-welder" and case in ("matmul_5x7x3", "conv_3x6x6_k3"))
                 continue
             assert "error" not in r, (case, name, r)
             assert r["rel_error"] <= 1e-4 and r["samples"] >= 2 and r["median_s"] > 0
