@@ -12,13 +12,29 @@ upstream's share one Context.
     y = model(x)
 """
 
+import importlib as _importlib
 import sys as _sys
 
-from .compiler import CPUModule, GPUArtifact
-from .compiler import compile as _compile_mlir
 from .errors import CompileError, FourfoldError  # noqa: F401
-from .model import CompiledModel  # noqa: F401
-from .pipeline import Pipeline, PipelineResult, Stage, supported_chips  # noqa: F401
+
+# The compiler, the pipelines and the MLIR bindings behind them load libMLIR / libLLVM; they are
+# imported on first use, so a process that only needs fourfold's pure-Python parts (fourfold.tvm's
+# Relax translation, which hands compilation to a subprocess) never loads them.
+_LAZY = {"CPUModule": ".compiler", "GPUArtifact": ".compiler", "CompiledModel": ".model",
+         "Pipeline": ".pipeline", "PipelineResult": ".pipeline", "Stage": ".pipeline",
+         "supported_chips": ".pipeline"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(_importlib.import_module(_LAZY[name], __name__), name)
+    if not name.startswith("__"):
+        try:  # fourfold.ir, fourfold.compiler, ... as attributes, as before they became lazy
+            return _importlib.import_module("." + name, __name__)
+        except ModuleNotFoundError as e:
+            if e.name != f"{__name__}.{name}":
+                raise
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def compile(source, *args, **kwargs):
@@ -30,6 +46,8 @@ def compile(source, *args, **kwargs):
         from .model import compile_model
 
         return compile_model(source, *args, **kwargs)
+    from .compiler import compile as _compile_mlir
+
     return _compile_mlir(source, *args, **kwargs)
 
 # torch.compile(model, backend="fourfold") works once fourfold is imported after torch (or with
