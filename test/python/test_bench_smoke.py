@@ -96,3 +96,16 @@ def test_harness_smoke(tmp_path):
     assert md.startswith("# fourfold against the alternatives") and "| resnet-basic |" in md
     for picture in ("speedup", "compile", "traffic"):
         assert (tmp_path / f"harness-{picture}.png").stat().st_size > 0
+
+
+def test_harness_gpu_build(tmp_path):
+    """The GPU half of the harness builds here what a lent GPU runs: the artifact, the inputs and
+    PyTorch's output per model, and a build record that says what did not compile and why."""
+    pytest.importorskip("torch", reason="the harness compares against PyTorch")
+    out = tmp_path / "gpu"
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "harness", "gpu.py"), "build", str(out), "sm_90",
+                    "--size", "tiny", "--cases", "^mlp$"], check=True, capture_output=True, text=True)
+    built = json.loads((out / "build.json").read_text())
+    assert built["chip"] == "sm_90" and "error" not in built["models"]["mlp"]
+    assert built["models"]["mlp"]["kernels"] >= 1
+    assert {"plan.json", "weights.npz", "io.npz"} <= {p.name for p in (out / "mlp").iterdir()}
