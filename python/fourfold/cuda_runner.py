@@ -31,6 +31,20 @@ def check(result):
     return rest[0] if len(rest) == 1 else (tuple(rest) if rest else None)
 
 
+def _memcpy3d(step: dict, live: dict):
+    """The CUDA_MEMCPY3D of a plan's copy3d step (gpu_plan.strided_copies; its numpy twin
+    gpu_plan.run_copy3d_numpy is what the tests check)."""
+    p = cu.CUDA_MEMCPY3D()
+    device = cu.CUmemorytype.CU_MEMORYTYPE_DEVICE
+    p.srcMemoryType, p.dstMemoryType = device, device
+    p.srcDevice = cu.CUdeviceptr(live[step["src"]] + step["src_offset"])
+    p.dstDevice = cu.CUdeviceptr(live[step["dst"]] + step["dst_offset"])
+    p.srcPitch, p.srcHeight = step["src_pitch"], step["src_height"]
+    p.dstPitch, p.dstHeight = step["dst_pitch"], step["dst_height"]
+    p.WidthInBytes, p.Height, p.Depth = step["width_bytes"], step["height"], step["depth"]
+    return p
+
+
 class PlanRunner:
     def __init__(self, directory: str, device: int = 0, prefer: str = "cubin"):
         with open(os.path.join(directory, "plan.json")) as f:
@@ -111,6 +125,8 @@ class PlanRunner:
                 check(cu.cuMemFree(live.pop(step["buffer"])))
             elif op == "copy":
                 check(cu.cuMemcpyDtoDAsync(live[step["dst"]], live[step["src"]], step.get("bytes", self._nbytes(step["src"])), stream))
+            elif op == "copy3d":
+                check(cu.cuMemcpy3DAsync(_memcpy3d(step, live), stream))
             elif op == "launch":
                 values = []
                 for a in step["args"]:

@@ -43,6 +43,58 @@ def _contiguous(ref: dict) -> bool:
     return ref["offset"] == 0 and all(s == e or d == 1 for s, e, d in zip(ref["strides"], expected, ref["shape"]))
 
 
+def _merged_dims(shape, *strides_list):
+    """The copy's dimensions with unit ones dropped and neighbours merged where every layout walks
+    them as one (stride[d] == stride[d + 1] * shape[d + 1]): [(size, [stride per layout])]."""
+    dims = [(n, [s[d] for s in strides_list]) for d, n in enumerate(shape) if n != 1]
+    merged = []
+    for n, st in dims:
+        if merged and all(prev == cur * n for prev, cur in zip(merged[-1][1], st)):
+            merged[-1] = (merged[-1][0] * n, st)
+        else:
+            merged.append((n, st))
+    return merged
+
+
+def strided_copies(src: dict, dst: dict) -> list[dict]:
+    """A copy between strided views (a tile into a padded buffer, a slice of a concatenation) as
+    3-D pitched copies (cuMemcpy3D: rows of contiguous bytes, rows at a pitch, slices at pitch x
+    height), one per index of the dimensions that do not fit in those three."""
+    itemsize = np.dtype(src["dtype"]).itemsize
+    dims = _merged_dims(src["shape"], src["strides"], dst["strides"])
+    if not dims or dims[-1][1] != [1, 1]:
+        # Not contiguous on one side (a channel column of 1x1 images into a padded buffer): rows of
+        # one element each.
+        dims.append((1, [1, 1]))
+    width = dims[-1][0]
+    rest = dims[:-1]
+    height, hstr = rest.pop() if rest else (1, [width, width])
+    depth, dstr = rest.pop() if rest else (1, [height * hstr[0], height * hstr[1]])
+    if any(d % h for d, h in zip(dstr, hstr)):
+        # Slices not a whole number of rows apart on some side: one 2-D copy per slice.
+        rest.append((depth, dstr))
+        depth, dstr = 1, [height * hstr[0], height * hstr[1]]
+    steps = []
+    for index in np.ndindex(*[n for n, _ in rest]):
+        off = [sum(i * st[side] for i, (_, st) in zip(index, rest)) for side in (0, 1)]
+        steps.append({"op": "copy3d", "src": src["buffer"], "dst": dst["buffer"],
+                      "src_offset": (src["offset"] + off[0]) * itemsize, "dst_offset": (dst["offset"] + off[1]) * itemsize,
+                      "width_bytes": width * itemsize, "height": height, "depth": depth,
+                      "src_pitch": hstr[0] * itemsize, "src_height": dstr[0] // hstr[0],
+                      "dst_pitch": hstr[1] * itemsize, "dst_height": dstr[1] // hstr[1]})
+    return steps
+
+
+def run_copy3d_numpy(step: dict, src: np.ndarray, dst: np.ndarray) -> None:
+    """What one copy3d step does, on flat byte arrays: the reference the CUDA runner's
+    cuMemcpy3D must match (used by the tests, which have no GPU)."""
+    for z in range(step["depth"]):
+        for y in range(step["height"]):
+            s = step["src_offset"] + (z * step["src_height"] + y) * step["src_pitch"]
+            d = step["dst_offset"] + (z * step["dst_height"] + y) * step["dst_pitch"]
+            dst[d:d + step["width_bytes"]] = src[s:s + step["width_bytes"]]
+
+
 def _constant(op) -> dict:
     value = op.attributes["value"]
     t = op.results[0].type
@@ -124,12 +176,13 @@ def extract_plan(module: ir.Module, entry: str, chip: str) -> dict:
             steps.append({"op": "free", "buffer": values[op.operands[0]]["buffer"]})
         elif name == "memref.copy":
             src, dst = (values[v] for v in op.operands)
-            if not (_contiguous(src) and _contiguous(dst)):
-                raise FourfoldError(f"launch plan: {where}: only copies between contiguous buffers are supported")
-            # views may cover part of a buffer: copy the view's bytes, not the buffer's
-            count = int(np.prod(src["shape"])) if src["shape"] else 1
-            steps.append({"op": "copy", "src": src["buffer"], "dst": dst["buffer"],
-                          "bytes": count * np.dtype(src["dtype"]).itemsize})
+            if _contiguous(src) and _contiguous(dst):
+                # views may cover part of a buffer: copy the view's bytes, not the buffer's
+                count = int(np.prod(src["shape"])) if src["shape"] else 1
+                steps.append({"op": "copy", "src": src["buffer"], "dst": dst["buffer"],
+                              "bytes": count * np.dtype(src["dtype"]).itemsize})
+            else:
+                steps += strided_copies(src, dst)
         elif name == "gpu.launch_func":
             kernel = ir.SymbolRefAttr(op.attributes["kernel"])
             module_name, kernel_name = kernel.value if hasattr(kernel, "value") else str(kernel).split("::")
