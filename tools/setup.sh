@@ -42,8 +42,10 @@ say "LLVM/MLIR $LLVM_VERSION in $LLVM_PREFIX"
 # torch 2.13.0 (CPU build, installed from a local file on these machines): the reference the demo,
 # the benchmarks and their smoke test compare against. Pinned so pip never pulls a CUDA build.
 # matplotlib: the pictures of `fourfold report`.
+# apache-tvm 0.27 (about 320 MB with its FFI): fourfold.tvm, the Relax external codegen, and its tests.
+# apache-tvm-ffi pinned to 0.1.14.post0: with 0.1.15 (what pip would pick) tvm.ir.save_json segfaults.
 py_requirements=("nanobind==2.9.2" "numpy>=1.24,<2.3" "PyYAML>=5.4" "ml_dtypes>=0.1" "pytest>=7"
-                 "torch==2.13.0" "matplotlib>=3.7")
+                 "torch==2.13.0" "matplotlib>=3.7" "apache-tvm==0.27.0.post1" "apache-tvm-ffi==0.1.14.post0")
 if ! "$PYTHON" - "${py_requirements[@]}" <<'PY'
 import sys
 from importlib import metadata

@@ -592,6 +592,37 @@ def _matmul(tr, call, args, shape, t):
     return tr.w.reshape(y, shape)
 
 
+# How a batch-1 convolution is written: "im2col" (the patches as a (C*KH*KW, OH*OW) matrix, then
+# one matmul with the (F, C*KH*KW) filter, whose result is already NCHW: roller's matmul tiling
+# applies) or "direct" (linalg.conv_2d_nchw_fchw).
+import os as _os
+
+CONV_LOWERING = _os.environ.get("FOURFOLD_TVM_CONV", "im2col")
+
+
+def _conv_im2col(tr, x: Value, w: Value, strides, dilation, shape, t):
+    _, c, _, _ = x.shape
+    f, _, kh, kw = w.shape
+    oh, ow = shape[2], shape[3]
+    sh, sw = strides
+    dh, dw = dilation
+    if (kh, kw) == (1, 1) and (sh, sw) == (1, 1):
+        cols = tr.w.reshape(x, (c, oh * ow))
+    else:
+        # cols[c, i, j, y, z] = x[0, c, y*sh + i*dh, z*sw + j*dw]
+        x3 = tr.w.reshape(x, x.shape[1:])
+        out = tr.w.empty((c, kh, kw, oh, ow), t)
+        src = f"affine_map<(d0, d1, d2, d3, d4) -> (d0, d3 * {sh} + d1 * {dh}, d4 * {sw} + d2 * {dw})>"
+        patches = tr.w.generic([(x3, src)], out, _identity5(), ["parallel"] * 5, lambda s, a, o: a[0])
+        cols = tr.w.reshape(patches, (c * kh * kw, oh * ow))
+    y = tr.w.matmul(tr.w.reshape(w, (f, c * kh * kw)), cols)
+    return tr.w.reshape(y, shape)
+
+
+def _identity5():
+    return "affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>"
+
+
 @op("nn.conv2d")
 def _conv2d(tr, call, args, shape, t):
     at = call.attrs
@@ -608,6 +639,8 @@ def _conv2d(tr, call, args, shape, t):
              f"strides = dense<[{strides[0]}, {strides[1]}]> : tensor<2xi64>}}")
     n, cin = x.shape[:2]
     cout = w.shape[0]
+    if groups == 1 and n == 1 and CONV_LOWERING == "im2col":
+        return _conv_im2col(tr, x, w, strides, dilation, shape, t)
     if groups == 1:
         return tr.w.named("conv_2d_nchw_fchw", [x, w], tr.w.full(shape, 0, t), attrs)
     if groups == cin and cout == cin:
