@@ -65,4 +65,18 @@ def RollerLower : Pass<"roller-lower", "ModuleOp"> {
     "::mlir::arith::ArithDialect"];
 }
 
+def RollerLowerCopies : Pass<"roller-lower-copies"> {
+  let summary = "memref.copy between views that are not contiguous as linalg.copy (CPU)";
+  let description = [{
+    After bufferization, a copy into or out of a strided view (a padded
+    tensor's interior, a slice of a concatenation) is a memref.copy that
+    finalize-memref-to-llvm turns into a call of the runtime's generic
+    memrefCopy, which moves one element at a time (a 1x96x28x28 pad took
+    200 us). As linalg.copy it becomes a loop nest (convert-linalg-to-loops)
+    whose rows LLVM vectorises. Copies between contiguous buffers stay
+    memref.copy (they become memcpy).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // FOURFOLD_ROLLER_PASSES_TD

@@ -93,7 +93,9 @@ mlir::fourfold::getCPUStages(const CPUPipelineOptions &options,
       // Parallel tiles (scf.forall) become OpenMP worksharing loops; the
       // canonicalize inlines the alloca scopes scf-to-openmp wraps bodies in
       // (scf-to-cf cannot split blocks inside them).
-      {"loops", "func.func(convert-linalg-to-loops),scf-forall-to-parallel,"
+      // Copies into or out of strided views (a padded input's interior)
+      // become loops too, not the runtime's element-wise memrefCopy.
+      {"loops", "func.func(roller-lower-copies,convert-linalg-to-loops),scf-forall-to-parallel,"
                 "convert-scf-to-openmp,canonicalize,convert-scf-to-cf,"
                 "expand-strided-metadata,lower-affine"},
       // Math ops become LLVM intrinsics where LLVM has one (exp, tanh: the

@@ -24,11 +24,14 @@ func.func @dynamic(%a: tensor<?x29xf32>, %b: tensor<29x53xf32>, %c: tensor<?x53x
 // -----
 
 // tensor.pad can be tiled (TilingInterface) but is no linalg operator: the
-// policy does not describe it.
+// policy does not describe it (GPU). On a CPU it becomes a fill of the padded
+// tensor and a copy into its interior, which get tiles (as a pad it was a
+// copy into a strided view, moved element by element by the runtime).
 // GPU: remark: roller: no policy for tensor.pad; it keeps the default lowering
 func.func @pad(%x: tensor<5x7xf32>) -> tensor<7x9xf32> {
   %z = arith.constant 0.0 : f32
-  // expected-remark @+1 {{roller: no policy for tensor.pad; it keeps the default lowering}}
+  // expected-remark @+2 {{roller: #roller.rtile<L2 = [1, 16], register = [1, 16]> on testcpu}}
+  // expected-remark @+1 {{roller: #roller.rtile<L2 = [1, 7], register = [1, 7]> on testcpu}}
   %p = tensor.pad %x low[1, 1] high[1, 1] {
   ^bb0(%i: index, %j: index):
     tensor.yield %z : f32
