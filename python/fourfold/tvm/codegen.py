@@ -123,6 +123,8 @@ def build_modules(functions, options=None) -> list:
         modules = []
         record = []
         for job, tr, res in zip(jobs, translations, results):
+            entry = {"name": job["name"], "target": job["target"], "compile_time": res.get("compile_time"),
+                     "cache_hit": res.get("cache_hit", False), "args": tr.args, "results": tr.results}
             if job["target"] == "cpu":
                 obj = cabi.build_object(job["name"], res["object"], tr.args, tr.results,
                                         os.path.join(workdir, f"{job['file']}.tvm.o"), workdir)
@@ -130,9 +132,11 @@ def build_modules(functions, options=None) -> list:
             else:
                 from .cuda import cuda_modules
 
-                modules.extend(cuda_modules(job["name"], res["artifact"], tr, workdir))
-            record.append({"name": job["name"], "target": job["target"], "compile_time": res.get("compile_time"),
-                           "cache_hit": res.get("cache_hit", False), "args": tr.args, "results": tr.results})
+                mods, info = cuda_modules(job["name"], res["artifact"], tr, workdir, job["file"])
+                modules.extend(mods)
+                entry["ptx"] = info.ptx
+                entry["kernels"] = sum(1 for s in info.plan["steps"] if s["op"] == "launch")
+            record.append(entry)
         last_build[:] = record
         last_build.append({"translate_time": translate_time, "total_time": time.perf_counter() - start})
         return modules
