@@ -383,8 +383,17 @@ def _attention_patterns() -> list:
     scaled = scores | _either("relax.multiply", scores, wildcard()) | _either("relax.divide", scores, wildcard())
     probs = is_op("relax.nn.softmax")(scaled)
     reshaped = is_op("relax.nn.softmax")(is_op("relax.reshape")(scaled, wildcard()))
+    # PyTorch's scaled_dot_product_attention as Relax's importer writes it: softmax over the
+    # (reshaped) scores, rows that are all -inf set to zero, reshaped back for the second matmul
+    s4 = is_op("relax.reshape")(scaled, wildcard())
+    sm = is_op("relax.nn.softmax")(s4)
+    is_inf = is_op("relax.logical_not")(is_op("relax.equal")(s4, wildcard()))
+    row_any = is_op("relax.astype")(is_op("relax.max")(is_op("relax.astype")(is_inf)))
+    masked = is_op("relax.where")(is_op("relax.logical_not")(row_any), is_op("relax.full_like")(sm, wildcard()), sm)
+    sdpa_probs = is_op("relax.reshape")(is_op("relax.broadcast_to")(masked, wildcard()), wildcard())
     out = []
-    for name, p in (("attention_reshape", is_op("relax.matmul")(is_op("relax.reshape")(reshaped, wildcard()), v)),
+    for name, p in (("attention_sdpa", is_op("relax.matmul")(sdpa_probs, v)),
+                    ("attention_reshape", is_op("relax.matmul")(is_op("relax.reshape")(reshaped, wildcard()), v)),
                     ("attention", is_op("relax.matmul")(probs, v))):
         out.append((f"{CODEGEN}.{name}", p, {"root": scores}, _CHECK))
     return out

@@ -591,9 +591,21 @@ double mlir::fourfold::roller::modelCPU(const OpInfo &info, TargetAttr target,
     if (!info.reduction[d])
       accumulators *= reg[d];
   int64_t vectors = vectorDim >= 0 ? ceilDiv(reg[vectorDim], lanes) : accumulators;
+  // Along an image row (NCHW) an input row that steps by s is read as s
+  // times as many contiguous vectors before every s-th lane is kept: 6 x 64
+  // accumulators of a stride-2 convolution spilled and ran at half the
+  // speed of 8 x 32.
+  int64_t rowStride = 1;
+  if (vectorDim >= 0 && vectorAlongWindow(info))
+    for (const OperandInfo &operand : info.operands)
+      if (!operand.isOutput)
+        for (const IndexExpr &dim : operand.dims)
+          for (auto [loop, coeff] : dim.terms)
+            if (int64_t(loop) == vectorDim)
+              rowStride = std::max<int64_t>(rowStride, std::abs(coeff));
   int64_t registersNeeded =
       (vectorDim >= 0 ? accumulators / reg[vectorDim] * vectors : accumulators) +
-      vectors + 1;
+      vectors * rowStride + 1;
   bool hasReduction = llvm::is_contained(info.reduction, true);
   if (hasReduction && registersNeeded > target.getRegsPerUnit())
     return kInfinity;
