@@ -253,3 +253,35 @@ def test_decisions(compiled):
     assert d["roller"] and all(r["tile"].startswith("#roller.rtile") for r in d["roller"])
     assert d["rammer"] and d["rammer"][0]["tasks"]
     assert d["grinder"] == []  # torch.export unrolls loops: nothing to place
+
+
+def test_control_flow_from_pytorch(compiled):
+    """torch's while_loop and torch.cond arrive as scf.while / scf.if on tensors (bodies inlined
+    in their regions, weight transposes folded out of the loop), and grinder places them."""
+    _, _, c = compiled("seq2seq")
+    text = c.stages["import"]
+    assert text.count("scf.while") == 1 and "scf.condition" in text
+    body = text[text.index("scf.while"):]
+    assert "linalg.transpose" not in body  # the Linear weights' transposes were folded at import
+    _, _, b = compiled("blockdrop")
+    assert b.stages["import"].count("scf.if") == 3
+    # At the tiny size no operator is worth a parallel loop, so grinder has nothing to place;
+    # at the benchmark size it places the loop and each branch.
+    for name, op, count in (("seq2seq", "scf.while", 1), ("blockdrop", "scf.if", 8)):
+        model, inputs = zoo.get(name, "small")
+        placed = fourfold.compile(model, inputs, cache=False).decisions()["grinder"]
+        assert [p["op"] for p in placed] == [op] * count
+        assert all(p["place"] in ("host", "device", "block") for p in placed)
+
+
+def test_control_flow_takes_each_branch():
+    """BlockDrop's gates go both ways over a few inputs, and every way matches PyTorch."""
+    model, inputs = zoo.get("blockdrop")
+    c = fourfold.compile(model, inputs, cache=False)
+    taken = set()
+    for seed in range(6):
+        (x,) = zoo.inputs("blockdrop", "tiny", seed)
+        with torch.no_grad():
+            taken |= {bool(g(x).sum() > 0) for g in model.gates[:1]}
+            assert rel_error(c(x), model(x)) < 1e-4
+    assert taken == {True, False}

@@ -269,6 +269,52 @@ class Ops(nn.Module):
         return torch.cat([y.flatten(1), (z * pooled).reshape(x.shape[0], -1)], dim=1)
 
 
+class Seq2Seq(nn.Module):
+    """Cocktailer's Seq2Seq decoder written with torch's while_loop: a greedy RNN decoder that
+    stops once every row has emitted the end token (id 0) or after max_len steps. Per step
+    h = tanh(e W + h U + b), logits = h V (the end token's logit raised by slope x step, a length
+    penalty), the next token the row's argmax as a one-hot, e = one-hot x E. Returns h."""
+
+    def __init__(self, hidden=64, vocab=32, max_len=100, slope=0.02):
+        super().__init__()
+        self.max_len, self.slope = max_len, slope
+        self.w, self.u = nn.Linear(hidden, hidden), nn.Linear(hidden, hidden, bias=False)
+        self.v = nn.Linear(hidden, vocab, bias=False)
+        self.emb = nn.Parameter(torch.randn(vocab, hidden))
+        self.register_buffer("eos", F.one_hot(torch.tensor(0), vocab).float())
+
+    def forward(self, h0):
+        from torch._higher_order_ops.while_loop import while_loop
+
+        def cond(t, h, e, done):
+            return (t < self.max_len) & (done.min() < 0.5)
+
+        def body(t, h, e, done):
+            h = torch.tanh(self.w(e) + self.u(h))
+            logits = self.v(h) + (t.float() * self.slope) * self.eos
+            onehot = (logits == logits.amax(dim=1, keepdim=True)).float()
+            return t + 1, h, onehot @ self.emb, torch.maximum(done, onehot[:, 0])
+
+        start = (torch.zeros((), dtype=torch.int64), h0, torch.zeros_like(h0), h0.new_zeros(h0.shape[0]))
+        return while_loop(cond, body, start)[1]
+
+
+class BlockDrop(nn.Module):
+    """BlockDrop / SkipNet style: residual blocks each run only when a gate computed from the
+    current activation says so (torch.cond on a tensor value; one decision for the batch)."""
+
+    def __init__(self, dim=64, blocks=8):
+        super().__init__()
+        self.gates = nn.ModuleList(nn.Linear(dim, 1) for _ in range(blocks))
+        self.blocks = nn.ModuleList(nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, dim), nn.Tanh())
+                                    for _ in range(blocks))
+
+    def forward(self, x):
+        for gate, block in zip(self.gates, self.blocks):
+            x = torch.cond(gate(x).sum() > 0, lambda y, b=block: y + b(y), lambda y: y.clone(), (x,))
+        return x
+
+
 def _encoder(d, heads, ff, activation="relu"):
     return nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, batch_first=True, activation=activation)
 
@@ -326,6 +372,10 @@ _SPECS = {
     "bert-small": {"tiny": (lambda: BertSmall(50, 32, 2, 64, 2, 16), [("ids", 50, (1, 8))]),
                    "small": (lambda: BertSmall(), [("ids", 1000, (1, 128))]),
                    "full": (lambda: BertSmall(30522, 512, 8, 2048, 4), [("ids", 30522, (1, 128))])},
+    "seq2seq": {"tiny": (lambda: Seq2Seq(16, 8, 6), [(1, 16)]), "small": (lambda: Seq2Seq(), [(1, 64)]),
+                "full": (lambda: Seq2Seq(), [(64, 64)])},
+    "blockdrop": {"tiny": (lambda: BlockDrop(16, 3), [(2, 16)]), "small": (lambda: BlockDrop(), [(1, 64)]),
+                  "full": (lambda: BlockDrop(), [(64, 64)])},
 }
 _SPECS["encoder"]["full"] = _SPECS["encoder"]["bert-base"]
 _SPECS["lstm"]["full"] = (lambda: Recurrent("lstm", 256, 256), [(1, 100, 256)])

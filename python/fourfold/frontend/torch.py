@@ -76,6 +76,10 @@ def _frame(node) -> tuple[str, int] | None:
                 continue
     if not frames:
         return None
+    # Generated code (a torch.cond / while_loop's graph) is no place to point a user at.
+    frames = [f for f in frames if not f[0].startswith("<eval_with_key>")]
+    if not frames:
+        return None
     user = [f for f in frames if not os.path.abspath(f[0]).startswith(os.path.join(_TORCH_DIR, "torch"))]
     return (user or frames)[-1]
 
@@ -147,6 +151,7 @@ class _Importer:
         self.params: dict[str, tuple[np.ndarray, str]] = {}  # argument name -> (weight, its name)
         self.node = None
         self.folded: set[str] = set()  # nodes evaluated at import (_fold_weights)
+        self.outer_loc = ""             # in a subgraph: the location of its cond / while_loop
 
     # -- errors --------------------------------------------------------------------------------
     def unsupported(self, detail: str = "") -> UnsupportedOpError:
@@ -191,7 +196,7 @@ class _Importer:
     # -- weights -------------------------------------------------------------------------------
     def constant(self, array: np.ndarray, name: str = "folded") -> Value:
         """A new weight argument holding `array` (computed at import from other weights)."""
-        array = np.ascontiguousarray(array)
+        array = np.ascontiguousarray(array).reshape(np.shape(array))  # keeps 0-d (ascontiguousarray makes 1-d)
         v = Value(f"%w{len(self.params)}", tuple(array.shape), mlir_dtype(array.dtype))
         self.params[v.name] = (array, name)
         return v
@@ -245,11 +250,17 @@ class _Importer:
     def run(self, placeholders: dict[str, Value], outputs_node):
         self.values.update(placeholders)
         for node in self.ep.graph.nodes:
+            if node.op == "get_attr":  # a branch or loop body of torch.cond / while_loop
+                self.values.setdefault(node.name, getattr(self.ep.graph_module, node.target))
+                continue
             # Folded nodes that only feed other folded nodes are not emitted at all.
             if node.op != "call_function" or node.name in self.values or node.name in self.folded:
                 continue
             self.node = node
             self.w.loc = _mlir_loc(node)
+            if self.outer_loc and _frame(node) is None:
+                # A node of a cond branch / loop body has no user frame: point at the cond / loop.
+                self.w.loc = self.outer_loc
             if node.target is operator.getitem:
                 src, i = node.args
                 got = self.values[src.name][i]
@@ -480,6 +491,14 @@ for _l, _mop in (("and", "arith.andi"), ("or", "arith.ori"), ("xor", "arith.xori
             return s.op(_mop, p[0], p[1], dtype="i1")
         return imp.ew_bool([a, b], fn)
     _op(f"aten.logical_{_l}.default")(_logical)
+
+    def _bitwise(imp, a, b, _mop=_mop):
+        """Bitwise on booleans and integers (the `&` of two loop conditions)."""
+        _, t = imp.out_type()
+        if is_float(t):
+            raise imp.unsupported("bitwise ops on floats")
+        return imp.ew([a, b], lambda s, x, t: s.op(_mop, x[0], x[1], dtype=t))
+    _op(f"aten.bitwise_{_l}.Tensor", f"aten.bitwise_{_l}.Scalar")(_bitwise)
 
 
 @_op("aten.where.self", "aten.where.ScalarOther", "aten.where.ScalarSelf", "aten.where.Scalar")
@@ -747,9 +766,10 @@ def _mean(imp, x, dims=None, keepdim=False, dtype=None):
     return _mean_of(imp, x, _dims(x, dims), keepdim, imp.out_type()[1])
 
 
-@_op("aten.amax.default", "aten.amin.default")
+@_op("aten.amax.default", "aten.amin.default", "aten.max.default", "aten.min.default")
 def _amax(imp, x, dims=(), keepdim=False):
-    kind = "max" if "amax" in str(imp.node.target) else "min"
+    # max / min without a dim: the whole tensor's, like amax / amin over every dimension.
+    kind = "max" if "max" in str(imp.node.target) else "min"
     return imp.w.reduce(x, _dims(x, list(dims)), kind, keepdim)
 
 
@@ -825,6 +845,122 @@ def _batch_norm(imp, x, weight, bias, mean, var, momentum, eps, *rest):
     y = imp.w.elementwise([x, scale, shift], x.shape, t, lambda s, a: s.op(
         "arith.addf", s.op("arith.mulf", a[0], a[1], dtype=t), a[2], dtype=t))
     return [y, None, None]
+
+
+# --------------------------------------------------------------------------- #
+# Control flow: torch.cond and torch while_loop as scf.if / scf.while on tensors (grinder places them)
+# --------------------------------------------------------------------------- #
+
+def _subgraph(imp: "_Importer", gm, operands: list) -> list[Value]:
+    """Emits the nodes of a cond branch or loop body `gm` (an fx.GraphModule whose placeholders
+    take `operands`) at the writer's current position, inside the region being written. Weight
+    operands stay weights, so weight-only work in the body (a Linear's transpose) is folded once
+    at import instead of being redone every iteration."""
+    import types
+
+    import torch
+
+    placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+    if len(placeholders) != len(operands):
+        raise imp.unsupported(f"a subgraph with {len(placeholders)} inputs given {len(operands)}")
+    consts, values = {}, {}
+    for node, v in zip(placeholders, operands):
+        arr = imp.array(v)
+        if arr is not None:
+            consts[node.name] = torch.from_numpy(np.array(arr))
+        values[node.name] = v
+    fake = types.SimpleNamespace(graph=gm.graph, graph_module=gm)
+    folded = _fold_weights(fake, consts)
+    for node in gm.graph.nodes:
+        if node.op in ("call_function", "output") and node.name not in consts:
+            for a in node.all_input_nodes:
+                if a.name in folded and a.name not in values:
+                    values[a.name] = imp.constant(consts[a.name].contiguous().numpy(), a.name)
+    sub = _Importer(fake, imp.w.name)
+    sub.w, sub.params, sub.folded = imp.w, imp.params, set(folded)
+    sub.outer_loc = imp.outer_loc or imp.w.loc
+    out_node = next(n for n in gm.graph.nodes if n.op == "output")
+    outer_node, outer_loc = imp.node, imp.w.loc
+    sub.run(values, out_node)
+    imp.node, imp.w.loc = outer_node, outer_loc
+    outs = out_node.args[0]
+    outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
+    results = [sub.values.get(o.name) if hasattr(o, "name") else o for o in outs]
+    if not all(isinstance(r, Value) for r in results):
+        raise imp.unsupported("a branch or loop body that returns something other than tensors it computes")
+    return results
+
+
+def _region_results(imp: "_Importer", types_: list[str]) -> tuple[str, list[Value]]:
+    """The SSA name of a multi-result region op and its results as Values of this node's types."""
+    vals = imp.out_meta()
+    vals = list(vals) if isinstance(vals, (list, tuple)) else [vals]
+    name = imp.w.fresh()
+    return name, [Value(f"{name}#{i}" if len(vals) > 1 else name, _shape_of(v), _dtype_of(v))
+                  for i, v in enumerate(vals)]
+
+
+def _scalar_of(imp: "_Importer", pred) -> str:
+    """A 0-d boolean tensor (or a Python bool) as an i1 SSA value."""
+    if isinstance(pred, Value):
+        if pred.shape not in ((), (1,)):
+            raise imp.unsupported(f"a predicate of shape {pred.shape} (one boolean is needed)")
+        zero_index = imp.w.scalar_const(0, "index") if pred.shape else ""
+        c = imp.w.fresh()
+        imp.w.emit(f"{c} = tensor.extract {pred.name}[{zero_index}] : {pred.type}")
+        if pred.dtype != "i1":
+            b = imp.w.fresh()
+            zero = imp.w.scalar_const(0, pred.dtype)
+            cmp = "arith.cmpf une" if pred.dtype.startswith("f") else "arith.cmpi ne"
+            imp.w.emit(f"{b} = {cmp}, {c}, {zero} : {pred.dtype}")
+            c = b
+        return c
+    return imp.w.scalar_const(bool(pred), "i1")
+
+
+def _open(imp: "_Importer", text: str) -> None:
+    """A line that opens a region ("... {", "} else {", a block label): the op's location goes
+    after its closing brace, not here."""
+    imp.w.lines.append(f"  {text}")
+
+
+@_op("cond")
+def _cond(imp, pred, true_gm, false_gm, operands, *rest):
+    operands = list(operands)
+    name, results = _region_results(imp, [])
+    types_ = ", ".join(r.type for r in results)
+    c = _scalar_of(imp, pred)
+    head = f"{name}:{len(results)}" if len(results) > 1 else name
+    _open(imp, f"{head} = scf.if {c} -> ({types_}) {{")
+    for i, gm in enumerate((true_gm, false_gm)):
+        outs = _subgraph(imp, gm, operands)
+        imp.w.emit(f"scf.yield {', '.join(o.name for o in outs)} : {', '.join(o.type for o in outs)}")
+        if i == 0:
+            _open(imp, "} else {")
+        else:
+            imp.w.emit("}")
+    return results
+
+
+@_op("while_loop")
+def _while_loop(imp, cond_gm, body_gm, carried, additional=(), *rest):
+    carried, additional = list(carried), list(additional)
+    name, results = _region_results(imp, [])
+    types_ = ", ".join(r.type for r in results)
+    before = [Value(imp.w.fresh(), r.shape, r.dtype) for r in results]
+    after = [Value(imp.w.fresh(), r.shape, r.dtype) for r in results]
+    inits = ", ".join(f"{b.name} = {x.name}" for b, x in zip(before, carried))
+    head = f"{name}:{len(results)}" if len(results) > 1 else name
+    _open(imp, f"{head} = scf.while ({inits}) : ({types_}) -> ({types_}) {{")
+    (pred,) = _subgraph(imp, cond_gm, before + additional)
+    c = _scalar_of(imp, pred)
+    imp.w.emit(f"scf.condition({c}) {', '.join(b.name for b in before)} : {types_}")
+    _open(imp, "} do {")
+    _open(imp, f"^bb0({', '.join(f'{a.name}: {a.type}' for a in after)}):")
+    outs = _subgraph(imp, body_gm, after + additional)
+    imp.w.emit(f"scf.yield {', '.join(o.name for o in outs)} : {', '.join(o.type for o in outs)}")
+    imp.w.emit("}")
+    return results
 
 
 @_op("aten.embedding.default")
