@@ -1,11 +1,11 @@
-"""What the harness runs: the model zoo (random-initialised PyTorch modules, no downloads), one model
-with data-dependent control flow written as MLIR plus its PyTorch twin (Seq2Seq with an early exit),
-and single operators with BERT-base and ResNet-50 shapes.
+"""What the harness runs: the model zoo (random-initialised PyTorch modules, no downloads; control
+flow through torch's while_loop and torch.cond) and single operators with BERT-base and ResNet-50
+shapes.
 
-A case builds, deterministically, (callable, inputs): a torch.nn.Module for models and operators
-(every system imports it through its own frontend: torch.export for fourfold / TVM / IREE), or a
-fourfold Program for the control-flow model. Operators take their weights as inputs (a compiler sees
-one operator, as in an operator-tuning comparison); matmul-like ones also say how numpy runs them.
+A case builds, deterministically, (torch.nn.Module, inputs); every system imports the module through
+its own frontend (torch.export for fourfold, TVM and IREE). Operators take their weights as inputs (a
+compiler sees one operator, as in an operator-tuning comparison); matmul-like ones also say how
+numpy runs them.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from fourfold.examples import torch_models as zoo
 @dataclass
 class Case:
     name: str
-    kind: str                      # "model" | "operator" | "program"
-    build: Callable                # () -> (torch.nn.Module | Program, [inputs])
+    kind: str                      # "model" | "operator"
+    build: Callable                # () -> (torch.nn.Module, [inputs])
     flops: float | None = None     # operators: for GFLOP/s
     numpy: Callable | None = None  # operators numpy runs (OpenBLAS): f(*arrays)
     notes: dict = field(default_factory=dict)
@@ -105,7 +105,7 @@ def operators(smoke: bool) -> list[Case]:
 _SIZE = {"smoke": "tiny", "small": "small", "full": "full"}
 # The zoo's models the harness runs ("ops" and the single blocks are test material, not benchmarks).
 MODELS = ["mlp", "encoder", "bert-small", "resnet18", "resnet50", "mobilenetv2", "vit-block", "nerf",
-          "lstm", "gru", "seq2seq", "inception-cell", "nasnet-cell", "attention", "resnet-basic",
+          "lstm", "gru", "seq2seq", "blockdrop", "inception-cell", "nasnet-cell", "attention", "resnet-basic",
           "mobilenetv2-block"]
 SMOKE_MODELS = ["mlp", "resnet-basic", "seq2seq"]
 
@@ -116,28 +116,13 @@ def _zoo_case(name: str, size: str) -> Case:
     return Case(name, "model", lambda: zoo.get(name, zsize), notes={"size": zsize})
 
 
-def _seq2seq(size: str) -> Case:
-    """Cocktailer's Seq2Seq decoder (grinder's example): a while loop that stops when every row
-    has emitted the end token. torch.export cannot capture it, so fourfold takes the MLIR and
-    PyTorch runs the same algorithm as a Python loop."""
-    from fourfold.examples import control
-
-    kw = {"smoke": dict(batch=1, hidden=16, vocab=8, max_len=6), "small": dict(batch=1),
-          "full": dict(batch=64)}[size]
-
-    def build():
-        prog = control.seq2seq(**kw)
-        return prog, [torch.from_numpy(a) for a in prog.inputs(seed=0)]
-    return Case("seq2seq", "program", build, notes={"size": ", ".join(f"{k} {v}" for k, v in kw.items())})
-
-
 def cases(size: str, pattern: str = "", kinds=("model", "operator")) -> list[Case]:
     """The cases of `kinds` at `size` whose name matches the regex `pattern` (all when empty)."""
     smoke = size == "smoke"
     out = []
     if "model" in kinds:
         for name in SMOKE_MODELS if smoke else MODELS:
-            out.append(_seq2seq(size) if name == "seq2seq" else _zoo_case(name, size))
+            out.append(_zoo_case(name, size))
     if "operator" in kinds:
         out += operators(smoke)
     return [c for c in out if not pattern or re.search(pattern, c.name)]

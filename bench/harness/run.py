@@ -86,7 +86,6 @@ def worker(conn, system_name: str, threads: int, size: str, case_names: list[str
     import torch
 
     from cases import cases
-    from fourfold.examples.parallel import torch_ops
     from systems import all_systems
 
     system = all_systems()[system_name]
@@ -109,7 +108,7 @@ def worker(conn, system_name: str, threads: int, size: str, case_names: list[str
                 else:
                     obj, inputs = case.build()
                     with torch.no_grad():
-                        want = obj.notes["impl"](torch_ops(), *inputs) if case.kind == "program" else obj(*inputs)
+                        want = obj(*inputs)
                         run, info = system.prepare(case, obj, inputs)
                         reply.update(info)
                         t = time.perf_counter()

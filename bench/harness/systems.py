@@ -44,11 +44,6 @@ class Eager(System):
         torch.set_num_threads(threads)
 
     def prepare(self, case, obj, inputs):
-        if case.kind == "program":
-            from fourfold.examples.parallel import torch_ops
-
-            impl, tops = obj.notes["impl"], torch_ops()
-            return (lambda: impl(tops, *inputs)), {"compile_s": 0.0}
         return (lambda: obj(*inputs)), {"compile_s": 0.0, "kernels": _aten_ops(obj, inputs)}
 
 
@@ -78,13 +73,7 @@ class Inductor(System):
         config.fx_graph_cache = False
         config.autotune_local_cache = False
 
-        if case.kind == "program":
-            from fourfold.examples.parallel import torch_ops
-
-            impl, tops = obj.notes["impl"], torch_ops()
-            fn = torch.compile(lambda *xs: impl(tops, *xs))
-        else:
-            fn = torch.compile(obj)
+        fn = torch.compile(obj)
         torch._dynamo.reset()
         metrics.reset()
         start = time.perf_counter()
@@ -119,21 +108,14 @@ class Fourfold(System):
 
         pipeline = fourfold.Pipeline.cpu(**{p: False for p in self.off})
         start = time.perf_counter()
-        if case.kind == "program":
-            compiled = fourfold.compile(obj.mlir, pipeline=pipeline, cache=False)
-            mlir, args = obj.mlir, _as_numpy(inputs)
-            run = lambda: compiled(*args)  # noqa: E731
-        else:
-            compiled = fourfold.compile(obj, inputs, pipeline=pipeline, cache=False)
-            mlir = compiled.stages["import"]
-            run = lambda: compiled(*inputs)  # noqa: E731
+        compiled = fourfold.compile(obj, inputs, pipeline=pipeline, cache=False)
         info = {"compile_s": time.perf_counter() - start}
         stages = compiled.stages
         if "loops" in stages:
             info["regions"] = stages["loops"].count("omp.parallel")  # static: a loop's body counts once
         if not self.off:
-            info.update(_traffic(mlir))
-        return run, info
+            info.update(_traffic(compiled.stages["import"]))
+        return (lambda: compiled(*inputs)), info
 
 
 def _traffic(mlir: str) -> dict:
@@ -169,9 +151,6 @@ class TVM(System):
         except ImportError:
             return "apache-tvm is not installed"
         return None
-
-    def skip(self, case):
-        return "torch.export cannot capture its data-dependent loop" if case.kind == "program" else None
 
     def setup(self, threads):
         os.environ["TVM_NUM_THREADS"] = str(threads)
@@ -286,13 +265,10 @@ class IREE(System):
         import iree.runtime as rt
 
         start = time.perf_counter()
-        if case.kind == "program":
-            mlir, entry, args = obj.mlir, re.search(r"func\.func @(\w+)", obj.mlir).group(1), _as_numpy(inputs)
-        else:
-            from fourfold.frontend.torch import import_torch
+        from fourfold.frontend.torch import import_torch
 
-            program = import_torch(obj, inputs, name="forward")
-            mlir, entry, args = program.mlir, "forward", _as_numpy(inputs) + list(program.params)
+        program = import_torch(obj, inputs, name="forward")
+        mlir, entry, args = program.mlir, "forward", _as_numpy(inputs) + list(program.params)
         vmfb = ic.compile_str(mlir, target_backends=["llvm-cpu"], extra_args=["--iree-llvmcpu-target-cpu=host"])
         info = {"compile_s": time.perf_counter() - start}
         try:
