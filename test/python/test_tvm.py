@@ -63,7 +63,7 @@ def _close(got, want, rtol=1e-4):
 
 @pytest.mark.parametrize("name,patterns", [
     ("mlp", {"fourfold.matmul_bias_act", "fourfold.matmul_bias"}),
-    ("encoder", {"fourfold.layer_norm", "fourfold.softmax"}),
+    ("encoder", {"fourfold.layer_norm", "fourfold.attention_sdpa", "fourfold.matmul_bias"}),
     ("resnet-basic", {"fourfold.conv2d_bn_relu", "fourfold.conv2d_bn_add_relu"}),
 ])
 def test_model_matches_pytorch_and_tvm(name, patterns):
@@ -85,6 +85,20 @@ def test_model_matches_pytorch_and_tvm(name, patterns):
     _close(got, want)
     _close(got, reference)
     assert ft.last_build[0]["target"] == "cpu"
+
+
+@pytest.mark.parametrize("name", ["attention", "resnet-bottleneck", "mobilenetv2-block", "ops", "inception-cell",
+                                  "nasnet-cell", "lstm"])
+def test_more_zoo_models(name):
+    """Slices, clip (ReLU6), depthwise convolutions, pooling with and without padding in the
+    average, concatenation, unrolled recurrences: all offloaded, all right."""
+    module, inputs, mod = _zoo(name)
+    part = ft.partition_for_fourfold(mod, target="llvm")
+    assert len(ft.offloaded_functions(part)) == 1
+    got = _run(relax.build(relax.transform.RunCodegen()(part), target="llvm"), inputs)
+    with torch.no_grad():
+        want = module(*inputs)
+    _close(got, (want if isinstance(want, torch.Tensor) else want[0]).numpy())
 
 
 def test_partition_keeps_weights_as_arguments():

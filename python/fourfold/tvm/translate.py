@@ -169,6 +169,8 @@ class Translator:
             return self.operand(expr.tuple_value)[expr.index]
         if kind == "PrimValue":
             return expr.value
+        if kind in ("IntImm", "FloatImm", "BoolImm"):
+            return expr.value
         if kind == "ShapeExpr":
             return tuple(_int(v) for v in expr.values)
         raise self.unsupported(f"operand {kind} is not supported")
@@ -811,11 +813,23 @@ def _max_pool(tr, call, args, shape, t):
 @op("nn.avg_pool2d")
 def _avg_pool(tr, call, args, shape, t):
     k, pad, attrs = _pool_attrs(call)
-    if any(pad) and not bool(call.attrs.count_include_pad):
-        raise tr.unsupported("padding excluded from the average")
-    x = tr.w.pad(tr.tensor(args[0]), [0, 0, pad[0], pad[1]], [0, 0, pad[2], pad[3]], 0)
+    src = tr.tensor(args[0])
+    x = tr.w.pad(src, [0, 0, pad[0], pad[1]], [0, 0, pad[2], pad[3]], 0)
     total = tr.w.named("pooling_nchw_sum", [x, tr.w.empty(k, t)], tr.w.full(shape, 0, t), attrs)
-    return tr.w.elementwise([total], shape, t, lambda s, a: s.op("arith.divf", a[0], s.const(float(k[0] * k[1]), t), dtype=t))
+    if not any(pad) or bool(call.attrs.count_include_pad):
+        return tr.w.elementwise([total], shape, t, lambda s, a: s.op("arith.divf", a[0], s.const(float(k[0] * k[1]), t), dtype=t))
+    # windows at the border average fewer elements: the divisors are a constant of the geometry
+    strides, dil = _ints(call.attrs.strides), _ints(call.attrs.dilation)
+    h, w = src.shape[2:]
+    counts = np.zeros(shape[2:], dtype=NUMPY[t])
+    for oy in range(shape[2]):
+        ys = [oy * strides[0] - pad[0] + i * dil[0] for i in range(k[0])]
+        ny = sum(0 <= y < h for y in ys)
+        for ox in range(shape[3]):
+            xs = [ox * strides[1] - pad[1] + j * dil[1] for j in range(k[1])]
+            counts[oy, ox] = ny * sum(0 <= x_ < w for x_ in xs)
+    divisor = tr.tensor(Const(counts, t))
+    return tr.w.elementwise([total, divisor], shape, t, lambda s, a: s.op("arith.divf", a[0], a[1], dtype=t))
 
 
 @op("nn.adaptive_avg_pool2d")
