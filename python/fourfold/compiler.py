@@ -246,6 +246,35 @@ class CPUModule:
         if len(values) != len(self.args):
             raise TypeError(f"{self.name} takes {len(self.args)} argument(s) "
                             f"({', '.join(a.mlir_type for a in self.args)}), got {len(values)}")
+        self._bound_set = False  # the cells of bound arguments are about to be overwritten
+        return self._run(values)
+
+    def bind(self, first: int, arrays) -> None:
+        """Fixes arguments first, first + 1, ... to `arrays` (a model's weights) for every later
+        call_bound(): their checks and descriptors are done once, not per call. The arrays are
+        kept alive here; the compiled code must not write them (bufferization.writable = false)."""
+        if first + len(arrays) != len(self.args):
+            raise TypeError(f"{self.name}: binding {len(arrays)} argument(s) from #{first} leaves "
+                            f"{len(self.args) - first - len(arrays)} unbound at the end")
+        self._bound = (first, [self._check(first + i, self.args[first + i], a) for i, a in enumerate(arrays)])
+        self._bound_set = False
+
+    def call_bound(self, *values):
+        """Like calling the module with `values` followed by the arrays given to bind()."""
+        first, arrays = self._bound
+        if len(values) != first:
+            raise TypeError(f"{self.name} takes {first} argument(s) besides the bound ones, got {len(values)}")
+        if not self._bound_set:
+            for i, arr in enumerate(arrays):
+                cell = self._cells[first + i]
+                if self.args[first + i].kind == "scalar":
+                    cell.value = arr.value
+                else:
+                    cell.allocated = cell.aligned = arr.ctypes.data
+            self._bound_set = True
+        return self._run(values)
+
+    def _run(self, values):
         keep = []  # arrays whose memory the call reads or writes
         for i, (spec, value) in enumerate(zip(self.args, values)):
             checked = self._check(i, spec, value)

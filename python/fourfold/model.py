@@ -76,7 +76,11 @@ class CompiledModel:
         import torch
         from torch.utils._pytree import tree_unflatten
 
-        outs = self.compiled(*self.numpy_inputs(*args), *self.program.params)
+        if not getattr(self, "_weights_bound", False):
+            # The weights' checks and descriptors once, not per call (they are read-only).
+            self.compiled.bind(self.program.num_inputs, list(self.program.params))
+            self._weights_bound = True
+        outs = self.compiled.call_bound(*self.numpy_inputs(*args))
         if not isinstance(outs, tuple):
             outs = (outs,)
         tensors = [torch.from_numpy(o) for o in outs]

@@ -195,3 +195,22 @@ def test_keeps_stages_and_timing():
     fn = fourfold.compile(matmul_src(3, 3, 3))
     assert list(fn.stages) == ["frontend", "welder", "roller", "bufferize", "grinder", "rammer", "loops", "llvm"]
     assert fn.compile_time > 0 and fn.compilation.total_time <= fn.compile_time
+
+
+def test_bound_weights(rng):
+    """bind() fixes trailing arguments (a model's weights) once; call_bound() then takes only the
+    leading ones, and a full call in between does not leave stale descriptors behind."""
+    c = fourfold.compile(MATMUL_BIAS_RELU, cache=False)
+    a, b, bias = (rng.standard_normal(s).astype(np.float32) for s in ((37, 29), (29, 53), (53,)))
+    c.bind(1, [b, bias])
+    want = np.maximum(a @ b + bias, 0)
+    np.testing.assert_allclose(c.call_bound(a), want, rtol=1e-4, atol=1e-4)
+    b2 = rng.standard_normal((29, 53)).astype(np.float32)
+    np.testing.assert_allclose(c(a, b2, bias), np.maximum(a @ b2 + bias, 0), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(c.call_bound(a), want, rtol=1e-4, atol=1e-4)  # the bound b again
+    with pytest.raises(TypeError, match="besides the bound"):
+        c.call_bound(a, b)
+    with pytest.raises(TypeError, match="unbound"):
+        c.bind(0, [a])
+    with pytest.raises(ValueError, match="shape"):
+        c.bind(1, [b.T.copy(), bias])
