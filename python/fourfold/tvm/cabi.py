@@ -24,7 +24,6 @@ import subprocess
 
 from ..errors import FourfoldError
 
-_DLPACK_CODES = {"f": 2, "i": 0, "u": 1}  # kDLFloat, kDLInt, kDLUInt
 # MLIR element type -> (DLDataTypeCode, bits)
 _DL = {"f32": (2, 32), "f64": (2, 64), "f16": (2, 16), "i64": (0, 64), "i32": (0, 32), "i16": (0, 16),
        "i8": (0, 8), "i1": (6, 8)}  # bool: kDLBool, 8 bits

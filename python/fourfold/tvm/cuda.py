@@ -262,8 +262,6 @@ static CUfunction ff_kernel(const char *fn, int device, int k) {{
             decls, ptrs = [], []
             for j, a in enumerate(s["args"]):
                 if "buffer" in a:
-                    item = np.dtype(a["dtype"]).itemsize
-                    del item
                     decls.append(f"void *a{j}p = (void *)buf[{a['buffer']}];")
                     ptrs += [f"&a{j}p", f"&a{j}p"]
                     decls.append(f"int64_t a{j}o = {int(a['offset'])};")

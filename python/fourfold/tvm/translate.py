@@ -409,10 +409,6 @@ def _astype(tr, call, args, shape, t):
 @op("where")
 def _where(tr, call, args, shape, t):
     cond = args[0]
-
-    def fn(s, a, c):
-        return s.select(s.cast(a[0], c, "i1") if c != "i1" else a[0], a[1], a[2], t)
-
     # the condition stays i1; both branches in t
     ctype = cond.dtype if isinstance(cond, (Value, Const, Broadcast)) else "i1"
     tensors, slots = [], []
@@ -437,13 +433,9 @@ def _where(tr, call, args, shape, t):
     return tr.w.elementwise(tensors, shape, t, body)
 
 
-def _fill(tr, shape, t, value):
-    return Broadcast(Const(np.asarray(value, dtype=NUMPY[t]), t), shape, t)
-
-
 @op("full_like", "full")
 def _full(tr, call, args, shape, t):
-    value = args[1] if call.op.name == "relax.full_like" else args[1]
+    value = args[1]  # full_like(x, value) and full(shape, value)
     if isinstance(value, Const):
         if value.array.size != 1:
             raise tr.unsupported("a fill value that is not a scalar")
