@@ -101,6 +101,20 @@ def test_more_zoo_models(name):
     _close(got, (want if isinstance(want, torch.Tensor) else want[0]).numpy())
 
 
+def test_weights_as_inputs_of_main():
+    """keep_params_as_input=True: nothing to fold (batch norm's statistics arrive at run time)."""
+    from tvm.relax.frontend import detach_params
+
+    module, inputs = torch_models.get("resnet-basic", "tiny")
+    with torch.no_grad():
+        mod = from_exported_program(torch.export.export(module, tuple(inputs)), keep_params_as_input=True)
+        want = module(*inputs).numpy()
+    mod, params = detach_params(mod)
+    vm = relax.VirtualMachine(ft.build(mod, "llvm"), tvm.cpu())
+    args = [tvm.runtime.tensor(inputs[0].numpy())] + [tvm.runtime.tensor(p.numpy()) for p in params["main"]]
+    _close(vm["main"](*args)[0].numpy(), want)
+
+
 def test_partition_keeps_weights_as_arguments():
     _, _, mod = _zoo("mlp")
     part = ft.partition_for_fourfold(mod, "llvm")

@@ -748,6 +748,7 @@ def _batch_norm(tr, call, args, shape, t):
     if bool(getattr(at, "training", False)):
         raise tr.unsupported("batch norm in training mode")
     x = tr.tensor(args[0])
+    t = x.dtype  # the call's result is a tuple: the element type comes from the input
     axis = _int(at.axis) % x.rank
     c = x.shape[axis]
     per = tuple(c if i == axis else 1 for i in range(x.rank))
@@ -844,7 +845,7 @@ def _adaptive_avg(tr, call, args, shape, t):
 @op("nn.dropout")
 def _dropout(tr, call, args, shape, t):
     x = tr.tensor(args[0])  # inference: the identity (and an unused mask)
-    return [x, tr.w.full(shape, 1, t)]
+    return [x, tr.w.full(x.shape, 1, x.dtype)]
 
 
 # --------------------------------------------------------------------------- #
