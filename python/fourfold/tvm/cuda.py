@@ -94,16 +94,25 @@ static int ff_load_driver(const char *fn) {
   return 0;
 }
 
-/* The primary context of `device` current on this thread (TVM's CUDA runtime uses it too). */
+/* The primary context of `device` current on this thread. TVM's CUDA runtime (cudaSetDevice)
+   has made it current on a thread that allocated the VM's tensors; otherwise it is retained (once
+   per device) and made current. */
+static CUcontext ff_primary[32];
 static int ff_context(const char *fn, int device) {
-  CUcontext ctx = 0;
+  CUcontext ctx = 0, primary = __atomic_load_n(&ff_primary[device], __ATOMIC_ACQUIRE);
   CUresult r = ff_cu.CtxGetCurrent(&ctx);
   if (r) return ff_error(fn, "cuCtxGetCurrent", r);
-  CUdevice dev;
-  if ((r = ff_cu.DeviceGet(&dev, device))) return ff_error(fn, "cuDeviceGet", r);
-  CUcontext primary = 0;
-  if ((r = ff_cu.DevicePrimaryCtxRetain(&primary, dev))) return ff_error(fn, "cuDevicePrimaryCtxRetain", r);
-  if (ctx != primary && (r = ff_cu.CtxSetCurrent(primary))) return ff_error(fn, "cuCtxSetCurrent", r);
+  if (ctx && (!primary || ctx == primary)) return 0;
+  if (!primary) {
+    CUdevice dev;
+    if ((r = ff_cu.DeviceGet(&dev, device))) return ff_error(fn, "cuDeviceGet", r);
+    pthread_mutex_lock(&ff_lock);
+    if (!ff_primary[device]) r = ff_cu.DevicePrimaryCtxRetain(&ff_primary[device], dev);
+    primary = ff_primary[device];
+    pthread_mutex_unlock(&ff_lock);
+    if (r) return ff_error(fn, "cuDevicePrimaryCtxRetain", r);
+  }
+  if ((r = ff_cu.CtxSetCurrent(primary))) return ff_error(fn, "cuCtxSetCurrent", r);
   return 0;
 }
 
@@ -227,7 +236,8 @@ static CUfunction ff_kernel(const char *fn, int device, int k) {{
         body.append(f"  io[{i}] = ff_check(&args[{i}], fn, {i}, {len(shape)}, shape{i}, {code}, {bits}, {alt}, "
                     "&device, &err);")
         body.append("  if (err) return -1;")
-    body += ["  if (ff_load_driver(fn) || ff_context(fn, device)) return -1;",
+    body += ['  if (device < 0 || device >= 32) return ff_error(fn, "CUDA device ids above 31 are not supported", 0);',
+             "  if (ff_load_driver(fn) || ff_context(fn, device)) return -1;",
              "  CUstream stream = (CUstream)TVMFFIEnvGetStream(kDLCUDA, device);"]
     for i, b in enumerate(buffers):
         if b["kind"] == "argument":
