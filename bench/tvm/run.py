@@ -130,10 +130,12 @@ def markdown(result) -> str:
              "per region (all three models end up as one). Every output matched PyTorch (relative error below 1e-4) "
              "before timing. Target: llvm with the host's mcpu for all three. p10: the 10th percentile of fourfold's calls.",
              "",
-             "On this machine two cores are shared with other processes: with 2 threads, a fourfold call whose "
-             "OpenMP worker is descheduled waits at the barrier (about 100 us instead of 5-10 us; measured in 0.5 s "
-             "windows it flips between the two with the other core's load), so the 2-thread medians mostly measure "
-             "the neighbours. TVM's untuned code is single-threaded and does not see it.",
+             "This machine's two cores are shared with other processes: when the other core is busy, a 2-thread "
+             "fourfold call whose OpenMP worker is descheduled waits at the barrier (about 100 us instead of 5-10 us "
+             "for the MLP; in 0.5 s windows it flips between the two with the neighbour's load), so 2-thread medians "
+             "taken under load measure the neighbours (compare the load average above and the p10 column). TVM's "
+             "untuned code is single-threaded and does not see it. Build times of the second thread count include "
+             "hits in fourfold's compile cache.",
              "",
              "The baseline is TVM without tuning (what `relax.build` gives): its kernels are plain loop nests. "
              "MetaSchedule closes much of the gap on matmuls (about 97 GFLOP/s on 1024^3 after 64 trials, "
