@@ -17,7 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from common import geomean  # noqa: E402
 
-ALTERNATIVES = ["eager", "inductor", "tvm", "tvm-ms", "iree", "numpy", "torch-cuda"]
+ALTERNATIVES = ["eager", "inductor", "tvm", "tvm-fourfold", "tvm-ms", "iree", "numpy", "torch-cuda"]
 PASSES = ["welder", "roller", "rammer", "grinder"]
 
 
@@ -166,10 +166,11 @@ def markdown(merged, pictures) -> str:
         for n, r in sec_rows.items():
             for s, x in r.items():
                 rows.setdefault(n, {}).setdefault(s, x)
-    comp = _systems(rows, ["fourfold", "inductor", "tvm", "tvm-ms", "iree"])
+    comp = _systems(rows, ["fourfold", "inductor", "tvm", "tvm-fourfold", "tvm-ms", "iree"])
     out += ["## Compile time (s) and kernels", "",
             "Compile: from the module to something callable (fourfold: torch.export, import, every pass, LLVM JIT; "
-            "torch.compile: the first call; TVM: from_exported_program + tvm.compile; tvm-ms: the same plus "
+            "torch.compile: the first call; TVM: from_exported_program + tvm.compile; tvm-fourfold: the same with "
+            "fourfold's BYOC partition and codegen; tvm-ms: TVM plus "
             f"MetaSchedule tuning with {meta.get('ms_trials', '?')} trials per operator; IREE: our importer's "
             "linalg + iree-compile). Kernels: fourfold's loop nests before -> after welder (plus its static "
             "count of parallel regions), eager's ATen calls, inductor's generated kernels, TVM's PrimFuncs, "

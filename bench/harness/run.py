@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 TOLERANCE = 1e-4
 DEFAULT_SYSTEMS = ["fourfold", "fourfold-no-welder", "fourfold-no-roller", "fourfold-no-rammer",
-                   "fourfold-no-grinder", "eager", "inductor", "tvm", "iree", "numpy"]
+                   "fourfold-no-grinder", "eager", "inductor", "tvm", "tvm-fourfold", "iree", "numpy"]
 SMOKE_SYSTEMS = ["fourfold", "fourfold-no-welder", "eager", "numpy"]
 
 

@@ -21,12 +21,15 @@ def _to_numpy(value, spec, i: int):
     """A torch tensor (CPU) or array as numpy without a copy where the layout allows."""
     import torch
 
-    if isinstance(value, torch.Tensor):
-        if value.device.type != "cpu":
-            raise ValueError(f"input #{i} is on {value.device}; fourfold's CPU runtime takes CPU tensors")
-        value = value.detach()
-        value = value.numpy() if value.is_contiguous() else value.contiguous().numpy()
-    arr = np.asarray(value)
+    if type(value) is torch.Tensor and not value.requires_grad and value.is_cpu and value.is_contiguous():
+        arr = value.numpy()  # the common case, without detach() / copies
+    else:
+        if isinstance(value, torch.Tensor):
+            if value.device.type != "cpu":
+                raise ValueError(f"input #{i} is on {value.device}; fourfold's CPU runtime takes CPU tensors")
+            value = value.detach()
+            value = value.numpy() if value.is_contiguous() else value.contiguous().numpy()
+        arr = np.asarray(value)
     shape, dtype = spec
     if tuple(arr.shape) != tuple(shape):
         raise ValueError(f"input #{i} must have shape {tuple(shape)} (the example's), got {tuple(arr.shape)}")
@@ -84,9 +87,10 @@ class CompiledModel:
         if not isinstance(outs, tuple):
             outs = (outs,)
         tensors = [torch.from_numpy(o) for o in outs]
-        if self.program.out_spec is None:
+        spec = self.program.out_spec
+        if spec is None or (len(tensors) == 1 and spec.is_leaf()):
             return tensors[0] if len(tensors) == 1 else tuple(tensors)
-        return tree_unflatten(tensors, self.program.out_spec)
+        return tree_unflatten(tensors, spec)
 
     def save(self, directory: str) -> str:
         """GPU: the artifact (plan.json, PTX, cubins) plus weights.npz, which
