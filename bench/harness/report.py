@@ -159,13 +159,7 @@ def markdown(merged, pictures) -> str:
             for s, x in r.items():
                 if "error" in x:
                     problems.setdefault((n, s, x["error"]), []).append(section)
-    # Compile times and kernels: each case's and system's first section that has them (they do not
-    # depend on the thread count; tvm-ms may come from a run of its own).
-    rows = {}
-    for _, (_, sec_rows) in merged["sections"].items():
-        for n, r in sec_rows.items():
-            for s, x in r.items():
-                rows.setdefault(n, {}).setdefault(s, x)
+    rows = _first_seen(merged)
     comp = _systems(rows, ["fourfold", "inductor", "tvm", "tvm-fourfold", "tvm-ms", "iree"])
     out += ["## Compile time (s) and kernels", "",
             "Compile: from the module to something callable (fourfold: torch.export, import, every pass, LLVM JIT; "
@@ -205,6 +199,30 @@ def markdown(merged, pictures) -> str:
     return "\n".join(out) + "\n"
 
 
+def _first_seen(merged) -> dict:
+    """case -> system -> result, from the first section that has it (compile times and kernels do
+    not depend on the thread count; tvm-ms may come from a run of its own)."""
+    rows = {}
+    for _, (_, sec_rows) in merged["sections"].items():
+        for n, r in sec_rows.items():
+            for s, x in r.items():
+                rows.setdefault(n, {}).setdefault(s, x)
+    return rows
+
+
+def _bars(ax, labels, series: dict, ylabel: str, title: str, rotation=30):
+    """Grouped bars, one group per label and one bar per series, on a log axis."""
+    width = 0.8 / max(1, len(series))
+    for i, (name, ys) in enumerate(series.items()):
+        ax.bar([j + i * width for j in range(len(labels))], ys, width, label=name)
+    ax.set_yscale("log")
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(labels))])
+    ax.set_xticklabels(labels, rotation=rotation, ha="right", fontsize=7 if len(labels) > 18 else 8)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.005, 1.0))
+
+
 def plots(merged, stem) -> dict:
     """speedup per model, compile time per operator (log), modelled traffic per model."""
     try:
@@ -214,68 +232,39 @@ def plots(merged, stem) -> dict:
     except ImportError:
         return {}
     cases = merged["meta"]["cases"]
-    paths = {}
-    sections = list(merged["sections"].items())
-    # 1. fourfold's speedup over each alternative, per model, one panel per section.
-    model_secs = [(s, rows) for s, (_, rows) in sections
+    figures = []  # (name, file suffix, figure)
+    model_secs = [(s, rows) for s, (_, rows) in merged["sections"].items()
                   if any(cases.get(n, {}).get("kind") != "operator" for n in rows)]
     if model_secs:
         fig, axes = plt.subplots(len(model_secs), 1, figsize=(12, 3.6 * len(model_secs)), squeeze=False)
         for ax, (sec, rows) in zip(axes[:, 0], model_secs):
             models = [n for n in rows if cases.get(n, {}).get("kind") != "operator"]
             alts = [a for a in _systems(rows, ALTERNATIVES) if a != "numpy"]
-            width = 0.8 / max(1, len(alts))
-            for i, a in enumerate(alts):
-                ys = [_ratio(rows[n].get(a), rows[n].get("fourfold")) or float("nan") for n in models]
-                ax.bar([j + i * width for j in range(len(models))], ys, width, label=f"vs {a}")
+            _bars(ax, models, {f"vs {a}": [_ratio(rows[n].get(a), rows[n].get("fourfold")) or float("nan")
+                                           for n in models] for a in alts},
+                  "speedup of fourfold (log)", f"fourfold's speedup per model ({sec}); above 1: fourfold faster")
             ax.axhline(1.0, color="black", lw=0.8)
-            ax.set_yscale("log")
-            ax.set_xticks([j + 0.4 - width / 2 for j in range(len(models))])
-            ax.set_xticklabels(models, rotation=30, ha="right", fontsize=8)
-            ax.set_ylabel("speedup of fourfold (log)")
-            ax.set_title(f"fourfold's speedup per model ({sec}); above 1: fourfold faster", fontsize=10)
-            ax.legend(fontsize=8, ncol=len(alts))
-        fig.tight_layout()
-        paths["speedup per model"] = f"{stem}-speedup.png"
-        fig.savefig(paths["speedup per model"], dpi=110)
-        plt.close(fig)
-    _, rows = sections[0][1]
-    # 2. compile time per operator, log scale.
+        figures.append(("speedup per model", "speedup", fig))
+    rows = _first_seen(merged)
     ops = [n for n in rows if cases.get(n, {}).get("kind") == "operator"]
-    comp = _systems(rows, ["fourfold", "inductor", "tvm", "iree", "tvm-ms"])
+    comp = _systems(rows, ["fourfold", "inductor", "tvm", "tvm-fourfold", "tvm-ms", "iree"])
     if ops and comp:
         fig, ax = plt.subplots(figsize=(12, 4))
-        width = 0.8 / len(comp)
-        for i, s in enumerate(comp):
-            ys = [rows[n].get(s, {}).get("compile_s") or float("nan") for n in ops]
-            ax.bar([j + i * width for j in range(len(ops))], ys, width, label=s)
-        ax.set_yscale("log")
-        ax.set_xticks([j + 0.4 - width / 2 for j in range(len(ops))])
-        ax.set_xticklabels(ops, rotation=40, ha="right", fontsize=7)
-        ax.set_ylabel("compile time, s (log)")
-        ax.set_title("compile time per operator", fontsize=10)
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        paths["compile time per operator"] = f"{stem}-compile.png"
-        fig.savefig(paths["compile time per operator"], dpi=110)
-        plt.close(fig)
-    # 3. modelled global traffic per model, without and with welder.
+        _bars(ax, ops, {s: [rows[n].get(s, {}).get("compile_s") or float("nan") for n in ops] for s in comp},
+              "compile time, s (log)", "compile time per operator", rotation=40)
+        figures.append(("compile time per operator", "compile", fig))
     models = [n for n in rows if cases.get(n, {}).get("kind") != "operator" and "bytes" in rows[n].get("fourfold", {})]
     if models:
         fig, ax = plt.subplots(figsize=(12, 3.6))
-        xs = range(len(models))
-        ax.bar([x - 0.2 for x in xs], [rows[n]["fourfold"]["bytes_unfused"] / 1e6 for n in models], 0.4,
-               label="one kernel per operator")
-        ax.bar([x + 0.2 for x in xs], [rows[n]["fourfold"]["bytes"] / 1e6 for n in models], 0.4, label="welder's groups")
-        ax.set_yscale("log")
-        ax.set_xticks(list(xs))
-        ax.set_xticklabels(models, rotation=30, ha="right", fontsize=8)
-        ax.set_ylabel("modelled global traffic, MB (log)")
-        ax.set_title("modelled global-memory traffic per model (welder's model)", fontsize=10)
-        ax.legend(fontsize=8)
+        _bars(ax, models, {"one kernel per operator": [rows[n]["fourfold"]["bytes_unfused"] / 1e6 for n in models],
+                           "welder's groups": [rows[n]["fourfold"]["bytes"] / 1e6 for n in models]},
+              "modelled global traffic, MB (log)", "modelled global-memory traffic per model (welder's model)")
+        figures.append(("modelled traffic per model", "traffic", fig))
+    paths = {}
+    for name, suffix, fig in figures:
         fig.tight_layout()
-        paths["modelled traffic per model"] = f"{stem}-traffic.png"
-        fig.savefig(paths["modelled traffic per model"], dpi=110)
+        paths[name] = f"{stem}-{suffix}.png"
+        fig.savefig(paths[name], dpi=110)
         plt.close(fig)
     return paths
 
