@@ -473,6 +473,47 @@ def test_softmax(rng, m, n):
     both(softmax_src(m, n), (x,), e / e.sum(axis=1, keepdims=True))
 
 
+# Reductions along the contiguous dimension (issue 9): vectors along the row,
+# vector accumulators, one horizontal reduce per row; odd sizes leave scalar
+# remainder columns and rows.
+@pytest.mark.parametrize("m,n", [(13, 257), (3 * 197, 197), (8, 16), (5, 1040)])
+@pytest.mark.parametrize("kind", ["add", "max"])
+def test_row_reduce_contiguous(rng, m, n, kind):
+    x = rand(rng, m, n)
+    ref = x.sum(axis=1) if kind == "add" else x.max(axis=1)
+    both(reduce_src((m, n), (1,), kind), (x,), ref)
+
+
+@pytest.mark.parametrize("m,n", [(13, 257), (3 * 197, 197), (128, 768)])
+def test_softmax_rows(rng, m, n):
+    x = rand(rng, m, n) * 4
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    both(softmax_src(m, n), (x,), e / e.sum(axis=1, keepdims=True))
+
+
+@pytest.mark.parametrize("shape", [(3, 197, 197), (13, 257)])
+def test_softmax_layernorm_torch_last_dim(rng, shape):
+    torch = pytest.importorskip("torch")
+
+    class M(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln = torch.nn.LayerNorm(shape[-1])
+
+        def forward(self, x):
+            return torch.softmax(x, dim=-1) + self.ln(x) + x.sum(dim=-1, keepdim=True)
+
+    m = M().eval()
+    with torch.no_grad():
+        m.ln.weight.copy_(torch.from_numpy(rand(rng, shape[-1])))
+        m.ln.bias.copy_(torch.from_numpy(rand(rng, shape[-1])))
+    x = torch.from_numpy(rand(rng, *shape) * 3)
+    fn = fourfold.compile(m, (x,), cache=False)
+    with torch.no_grad():
+        ref = m(x).numpy()
+    check(np.asarray(fn(x)), ref, rtol=1e-4)
+
+
 def test_broadcast_elementwise_chain(rng):
     src = f"""
 func.func @chain(%x: tensor<37x53xf32>, %row: tensor<53xf32>, %col: tensor<37xf32>) -> tensor<37x53xf32> {{

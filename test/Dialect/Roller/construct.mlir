@@ -322,11 +322,11 @@ func.func @reduce_all(%x: tensor<37x53xf32>, %c: tensor<f32>) -> tensor<f32> {
 // SM90-SAME: roller.predicted_us = 0.081958208955223877 : f64, roller.tile = #roller.rtile<shared = [8, 32], register = [1, 1]>
 // CPU-LABEL: func.func @softmax(
 // CPU:      linalg.generic
-// CPU-SAME: roller.predicted_us = 1.650000e-01 : f64, roller.tile = #roller.rtile<L2 = [8, 56], register = [8, 4]>
+// CPU-SAME: roller.predicted_us = 0.29200000000000004 : f64, roller.tile = #roller.rtile<L2 = [12, 96], register = [4, 48]>
 // CPU:      linalg.generic
 // CPU-SAME: roller.predicted_us = 3.250000e-01 : f64, roller.tile = #roller.rtile<L2 = [8, 64], register = [8, 32]>
 // CPU:      linalg.generic
-// CPU-SAME: roller.predicted_us = 1.650000e-01 : f64, roller.tile = #roller.rtile<L2 = [8, 56], register = [8, 4]>
+// CPU-SAME: roller.predicted_us = 0.29200000000000004 : f64, roller.tile = #roller.rtile<L2 = [12, 96], register = [4, 48]>
 // CPU:      linalg.generic
 // CPU-SAME: roller.predicted_us = 3.250000e-01 : f64, roller.tile = #roller.rtile<L2 = [8, 64], register = [8, 32]>
 // HOST-LABEL: func.func @softmax(

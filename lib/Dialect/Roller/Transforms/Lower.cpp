@@ -32,7 +32,9 @@
 #include "Roller/Passes.h"
 #include "Roller/Targets.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "llvm/ADT/TypeSwitch.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -516,6 +518,206 @@ FailureOr<Value> rowsElementwiseTile(RewriterBase &rewriter, linalg::GenericOp o
   return written;
 }
 
+/// The vector.reduction kind of a reduction body's combiner, if it has one.
+std::optional<vector::CombiningKind> combiningKind(Operation *op) {
+  using K = vector::CombiningKind;
+  return llvm::TypeSwitch<Operation *, std::optional<K>>(op)
+      .Case<arith::AddFOp, arith::AddIOp>([](auto) { return K::ADD; })
+      .Case<arith::MulFOp, arith::MulIOp>([](auto) { return K::MUL; })
+      .Case<arith::MaximumFOp>([](auto) { return K::MAXIMUMF; })
+      .Case<arith::MinimumFOp>([](auto) { return K::MINIMUMF; })
+      .Case<arith::MaxNumFOp>([](auto) { return K::MAXNUMF; })
+      .Case<arith::MinNumFOp>([](auto) { return K::MINNUMF; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+/// A register tile of a reduction along its inputs' contiguous dimension
+/// (the policy's row reduction: softmax's max / sum, layernorm's sums): R
+/// rows x C columns, C a whole number of vectors. Emitted as one scf.for
+/// along the row with R x U vector accumulators (U vectors per row per
+/// step, so R * U independent chains), each input read as contiguous
+/// vectors, inputs not indexed by the reduction loop broadcast once per row,
+/// and one horizontal vector.reduction per row at the end (reassociating:
+/// a tree, not a chain). upstream's vectoriser made a vector<R x C>
+/// multi_reduction that lower-vector-multi-reduction transposed (lanes
+/// across rows). Fails (changing nothing) on anything else.
+FailureOr<Value> rowReductionTile(RewriterBase &rewriter, linalg::LinalgOp op,
+                                  int64_t vectorBits) {
+  if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 1 ||
+      !op.hasPureTensorSemantics() || op.hasDynamicShape() ||
+      !op.getBlock()->getOps<linalg::IndexOp>().empty())
+    return failure();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  unsigned r = llvm::find(iterators, utils::IteratorType::reduction) - iterators.begin();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  OpOperand *init = op.getDpsInitOperand(0);
+  auto outType = dyn_cast<RankedTensorType>(init->get().getType());
+  if (!outType)
+    return failure();
+  Type et = outType.getElementType();
+  if (!isa<FloatType>(et))
+    return failure();
+  int64_t lanes = std::max<int64_t>(1, vectorBits / et.getIntOrFloatBitWidth());
+  int64_t cols = ranges[r];
+  if (cols < lanes || cols % lanes != 0)
+    return failure();
+  AffineMap outMap = op.getMatchingIndexingMap(init);
+  if (!outMap.isProjectedPermutation() || outMap.isFunctionOfDim(r))
+    return failure();
+  bool anyAlong = false;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (!map.isProjectedPermutation() || getElementTypeOrSelf(input->get().getType()) != et)
+      return failure();
+    if (map.isFunctionOfDim(r)) {
+      if (map.getNumResults() == 0 ||
+          cast<AffineDimExpr>(map.getResults().back()).getPosition() != r)
+        return failure(); // the reduction is not this input's contiguous dimension
+      anyAlong = true;
+    }
+  }
+  if (!anyAlong)
+    return failure();
+  // The body: elementwise ops, the last of which combines the output's
+  // running value (used once, there) with the rest.
+  Block *body = op.getBlock();
+  BlockArgument accArg = body->getArgument(init->getOperandNumber());
+  Operation *yield = body->getTerminator();
+  if (yield->getNumOperands() != 1 || !accArg.hasOneUse())
+    return failure();
+  Operation *combiner = *accArg.getUsers().begin();
+  if (yield->getOperand(0).getDefiningOp() != combiner)
+    return failure();
+  std::optional<vector::CombiningKind> kind = combiningKind(combiner);
+  std::optional<TypedAttr> neutral = arith::getNeutralElement(combiner);
+  if (!kind || !neutral)
+    return failure();
+  for (Operation &bodyOp : body->without_terminator())
+    if (!OpTrait::hasElementwiseMappableTraits(&bodyOp) || bodyOp.getNumRegions() ||
+        bodyOp.getNumResults() != 1 || !bodyOp.getResult(0).getType().isIntOrFloat())
+      return failure();
+  // Rows: the parallel loops, in loop order.
+  SmallVector<unsigned> rowLoops;
+  SmallVector<int64_t> rowShape;
+  for (unsigned d = 0; d < ranges.size(); ++d)
+    if (d != r) {
+      rowLoops.push_back(d);
+      rowShape.push_back(ranges[d]);
+    }
+  int64_t rows = computeProduct(rowShape);
+  if (rows > 16)
+    return failure();
+  int64_t vectors = cols / lanes;
+  int64_t unroll = rows >= 4 ? (vectors % 2 == 0 ? 2 : 1) : (vectors % 4 == 0 ? 4 : vectors % 2 == 0 ? 2 : 1);
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  auto index = [&](int64_t i) -> Value {
+    return arith::ConstantIndexOp::create(rewriter, loc, i);
+  };
+  auto vt = VectorType::get({lanes}, et);
+  Value pad = ub::PoisonOp::create(rewriter, loc, et);
+  Value neutralVec = arith::ConstantOp::create(
+      rewriter, loc, vt, DenseElementsAttr::get(vt, cast<Attribute>(*neutral)));
+  SmallVector<int64_t> rowStrides = computeStrides(rowShape);
+  auto rowPosition = [&](int64_t row) {
+    SmallVector<int64_t> at = rowShape.empty() ? SmallVector<int64_t>{} : delinearize(row, rowStrides);
+    SmallVector<int64_t> loopPos(ranges.size(), 0);
+    for (auto [i, d] : llvm::enumerate(rowLoops))
+      loopPos[d] = at[i];
+    return loopPos;
+  };
+  // Per row: the broadcast inputs (not along the row), once.
+  SmallVector<IRMapping> rowMaps(rows);
+  for (int64_t row = 0; row < rows; ++row) {
+    SmallVector<int64_t> pos = rowPosition(row);
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      AffineMap map = op.getMatchingIndexingMap(input);
+      if (map.isFunctionOfDim(r))
+        continue;
+      BlockArgument arg = body->getArgument(input->getOperandNumber());
+      if (arg.use_empty())
+        continue;
+      SmallVector<Value> indices;
+      for (AffineExpr e : map.getResults())
+        indices.push_back(index(pos[cast<AffineDimExpr>(e).getPosition()]));
+      Value scalar = tensor::ExtractOp::create(rewriter, loc, input->get(), indices);
+      rowMaps[row].map(arg, vector::BroadcastOp::create(rewriter, loc, vt, scalar).getResult());
+    }
+  }
+  SmallVector<Value> inits(rows * unroll, neutralVec);
+  Value lb = index(0), ub = index(cols), step = index(lanes * unroll);
+  auto loop = scf::ForOp::create(rewriter, loc, lb, ub, step, inits);
+  {
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(loop.getBody());
+    Value iv = loop.getInductionVar();
+    SmallVector<Value> next;
+    for (int64_t row = 0; row < rows; ++row) {
+      SmallVector<int64_t> pos = rowPosition(row);
+      for (int64_t u = 0; u < unroll; ++u) {
+        Value col = u == 0 ? iv
+                           : arith::AddIOp::create(rewriter, loc, iv, index(u * lanes)).getResult();
+        IRMapping mapping = rowMaps[row];
+        for (OpOperand *input : op.getDpsInputOperands()) {
+          AffineMap map = op.getMatchingIndexingMap(input);
+          BlockArgument arg = body->getArgument(input->getOperandNumber());
+          if (!map.isFunctionOfDim(r) || arg.use_empty())
+            continue;
+          SmallVector<Value> indices;
+          for (AffineExpr e : map.getResults()) {
+            unsigned d = cast<AffineDimExpr>(e).getPosition();
+            indices.push_back(d == r ? col : index(pos[d]));
+          }
+          mapping.map(arg, vector::TransferReadOp::create(rewriter, loc, vt, input->get(),
+                                                          indices, pad, ArrayRef<bool>{true})
+                               .getResult());
+        }
+        mapping.map(accArg, loop.getRegionIterArgs()[row * unroll + u]);
+        for (Operation &bodyOp : body->without_terminator()) {
+          SmallVector<Value> operands;
+          for (Value operand : bodyOp.getOperands()) {
+            Value mapped = mapping.lookupOrNull(operand);
+            if (!mapped) // a scalar from above the op
+              mapped = vector::BroadcastOp::create(rewriter, loc,
+                                                   VectorType::get({lanes}, operand.getType()),
+                                                   operand);
+            operands.push_back(mapped);
+          }
+          OperationState state(loc, bodyOp.getName(), operands,
+                               TypeRange{VectorType::get({lanes}, bodyOp.getResult(0).getType())},
+                               bodyOp.getAttrs());
+          Operation *vectorOp = rewriter.create(state);
+          mapping.map(bodyOp.getResult(0), vectorOp->getResult(0));
+        }
+        next.push_back(mapping.lookup(yield->getOperand(0)));
+      }
+    }
+    scf::YieldOp::create(rewriter, loc, next);
+  }
+  // Per row: combine the U accumulators, reduce horizontally into the
+  // output's running value.
+  Value result = init->get();
+  for (int64_t row = 0; row < rows; ++row) {
+    SmallVector<int64_t> pos = rowPosition(row);
+    Value acc = loop.getResult(row * unroll);
+    for (int64_t u = 1; u < unroll; ++u) {
+      OperationState state(loc, combiner->getName(),
+                           ValueRange{acc, loop.getResult(row * unroll + u)}, TypeRange{vt},
+                           combiner->getAttrs());
+      acc = rewriter.create(state)->getResult(0);
+    }
+    SmallVector<Value> outIndices;
+    for (AffineExpr e : outMap.getResults())
+      outIndices.push_back(index(pos[cast<AffineDimExpr>(e).getPosition()]));
+    Value start = tensor::ExtractOp::create(rewriter, loc, init->get(), outIndices);
+    auto reduced = vector::ReductionOp::create(rewriter, loc, *kind, acc, start,
+                                               arith::FastMathFlags::reassoc);
+    result = tensor::InsertOp::create(rewriter, loc, reduced.getResult(), result, outIndices);
+  }
+  rewriter.replaceOp(op, result);
+  return result;
+}
+
 /// A vector read of a slice that steps by s > 1 along its innermost
 /// dimension (a stride-2 convolution's or pooling's input row): LLVM
 /// would load it element by element. Read the contiguous run instead
@@ -654,6 +856,9 @@ struct RollerLowerPass
           continue;
         }
       }
+      // Reductions along the row: vector accumulators, see rowReductionTile.
+      if (succeeded(rowReductionTile(rewriter, op, vectorBits)))
+        continue;
       InsertedOps inserted;
       bool erased = false;
       (void)applyOpPatternsGreedily({op.getOperation()}, decompose,

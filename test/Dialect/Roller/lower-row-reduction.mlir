@@ -1,0 +1,85 @@
+// Reductions along the inputs' contiguous dimension on the CPU (issue 9):
+// softmax's row max / sum, layernorm's sums, row sums. The register tile runs
+// ALONG the reduced loop (a whole number of vectors of the row) with 4 rows
+// in flight; --roller-lower emits one scf.for along the row carrying vector
+// accumulators (rows x 2 chains), contiguous vector reads, inputs not indexed
+// by the reduced loop broadcast once per row, and one horizontal
+// vector.reduction per row at the end. No multi_reduction (whose lowering
+// transposed lanes across the rows) and no vector.transpose are left; the
+// odd columns (257 = 256 + 1) and rows (13 = 12 + 1) are remainders.
+//
+// RUN: fourfold-opt %s -split-input-file --roller-construct="target=@%S/Inputs/cpu.target" | FileCheck %s --check-prefix=TILE
+// RUN: fourfold-opt %s -split-input-file --roller-construct="target=@%S/Inputs/cpu.target" --roller-lower=parallel=false | FileCheck %s
+
+// TILE-LABEL: func.func @row_sum
+// TILE: linalg.reduce {{.*}}register = [4, 256]>
+// CHECK-LABEL: func.func @row_sum
+// CHECK-NOT: vector.multi_reduction
+// CHECK: scf.for {{.*}} step %c16 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK:   vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<4x256xf32>, vector<8xf32>
+// CHECK:   arith.addf {{.*}} : vector<8xf32>
+// CHECK:   scf.yield
+// CHECK: arith.addf {{.*}} : vector<8xf32>
+// CHECK: vector.reduction <add>, {{.*}} fastmath<reassoc> : vector<8xf32> into f32
+// CHECK-COUNT-3: vector.reduction <add>
+// CHECK-NOT: vector.transpose
+// CHECK-NOT: vector.multi_reduction
+func.func @row_sum(%x: tensor<13x257xf32>) -> tensor<13xf32> {
+  %i = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<13xf32>
+  %c = linalg.fill ins(%i : f32) outs(%e : tensor<13xf32>) -> tensor<13xf32>
+  %r = linalg.reduce ins(%x : tensor<13x257xf32>) outs(%c : tensor<13xf32>) dimensions = [1]
+    (%in: f32, %acc: f32) { %t = arith.addf %in, %acc : f32
+                            linalg.yield %t : f32 }
+  return %r : tensor<13xf32>
+}
+
+// -----
+
+// Softmax's sum of exp(x - max[row]) over the last dim of 12x128x128: the
+// row maximum is read once per row and broadcast; exp stays a vector op.
+// TILE-LABEL: func.func @softmax_sum
+// TILE: linalg.generic {{.*}}register = [1, 4, 128]>
+// CHECK-LABEL: func.func @softmax_sum
+// CHECK-COUNT-4: vector.broadcast {{.*}} : f32 to vector<8xf32>
+// CHECK: scf.for {{.*}} iter_args
+// CHECK:   vector.transfer_read {{.*}} : tensor<1x4x128xf32>, vector<8xf32>
+// CHECK:   arith.subf {{.*}} : vector<8xf32>
+// CHECK:   math.exp {{.*}} : vector<8xf32>
+// CHECK:   arith.addf {{.*}} : vector<8xf32>
+// CHECK: vector.reduction <add>, {{.*}} fastmath<reassoc> : vector<8xf32> into f32
+// CHECK-NOT: vector.transpose
+// CHECK-NOT: vector.multi_reduction
+func.func @softmax_sum(%x: tensor<12x128x128xf32>, %m: tensor<12x128xf32>) -> tensor<12x128xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<12x128xf32>
+  %s0 = linalg.fill ins(%z : f32) outs(%e : tensor<12x128xf32>) -> tensor<12x128xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %m : tensor<12x128x128xf32>, tensor<12x128xf32>) outs(%s0 : tensor<12x128xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %d = arith.subf %a, %b : f32
+    %v = math.exp %d : f32
+    %t = arith.addf %v, %acc : f32
+    linalg.yield %t : f32
+  } -> tensor<12x128xf32>
+  return %s : tensor<12x128xf32>
+}
+
+// -----
+
+// A column sum (the reduced dimension is not contiguous) keeps the vectors
+// along the output's columns.
+// TILE-LABEL: func.func @col_sum
+// TILE-NOT: register = [4, 256]
+// CHECK-LABEL: func.func @col_sum
+// CHECK: vector<{{.*}}16xf32>
+func.func @col_sum(%x: tensor<257x64xf32>) -> tensor<64xf32> {
+  %i = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64xf32>
+  %c = linalg.fill ins(%i : f32) outs(%e : tensor<64xf32>) -> tensor<64xf32>
+  %r = linalg.reduce ins(%x : tensor<257x64xf32>) outs(%c : tensor<64xf32>) dimensions = [0]
+    (%in: f32, %acc: f32) { %t = arith.addf %in, %acc : f32
+                            linalg.yield %t : f32 }
+  return %r : tensor<64xf32>
+}
