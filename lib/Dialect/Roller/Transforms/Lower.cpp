@@ -36,6 +36,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
@@ -904,6 +905,24 @@ struct RollerLowerPass
       populatePolynomialApproximateTanhPattern(patterns);
       populatePolynomialApproximateErfPattern(patterns);
       (void)applyPatternsGreedily(func, std::move(patterns));
+    }
+    // Likewise vector exp (softmax's exp(x - max), inside the row
+    // reductions and their elementwise consumers): LLVM has no vector expf
+    // without a vector library and scalarised it into one call per lane.
+    // Scalar exp stays libm's.
+    {
+      SmallVector<Operation *> vectorExps;
+      func.walk([&](math::ExpOp exp) {
+        if (isa<VectorType>(exp.getType()) &&
+            getElementTypeOrSelf(exp.getType()).isF32())
+          vectorExps.push_back(exp);
+      });
+      if (!vectorExps.empty()) {
+        RewritePatternSet patterns(func.getContext());
+        populateMathPolynomialApproximationPatterns(
+            patterns, [](StringRef name) { return name == "exp" || name == "math.exp"; });
+        (void)applyOpPatternsGreedily(vectorExps, std::move(patterns));
+      }
     }
     // Fold what vectorisation left (inside scf.forall the accumulator's
     // read/write pair is only recognised as a subset after folding).
