@@ -86,3 +86,25 @@ func.func @col_sum(%x: tensor<257x64xf32>) -> tensor<64xf32> {
   return %r : tensor<64xf32>
 }
 
+// -----
+
+// Layernorm's normalisation: rsqrt(var[row] + eps) is the same along the
+// row, so it is computed on one lane per row (vector<Rx1>) and broadcast,
+// not once per element of the register tile.
+// CHECK-LABEL: func.func @normalize
+// CHECK: math.rsqrt {{.*}} : vector<{{[0-9]+}}x1xf32>
+// CHECK-NOT: math.rsqrt
+func.func @normalize(%x: tensor<128x768xf32>, %v: tensor<128xf32>) -> tensor<128x768xf32> {
+  %eps = arith.constant 1.0e-5 : f32
+  %e = tensor.empty() : tensor<128x768xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%x, %v : tensor<128x768xf32>, tensor<128xf32>) outs(%e : tensor<128x768xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %b, %eps : f32
+    %r = math.rsqrt %s : f32
+    %t = arith.mulf %a, %r : f32
+    linalg.yield %t : f32
+  } -> tensor<128x768xf32>
+  return %y : tensor<128x768xf32>
+}

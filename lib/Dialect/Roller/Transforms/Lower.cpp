@@ -788,6 +788,81 @@ struct ContiguousStridedRead : OpRewritePattern<vector::TransferReadOp> {
   }
 };
 
+/// An elementwise vector op whose operands are all the same along the
+/// innermost vector dimension (splat constants, reads that broadcast along
+/// it, broadcasts of a vector<...x1>): computed once on vector<...x1> and
+/// broadcast after. The vectoriser broadcasts a row's value (layernorm's
+/// variance) across the whole register tile before the body runs, so
+/// rsqrt(var + eps) ran once per element, not once per row: 64 times over
+/// on a tile of 8 x 64, a sqrt and a divide per 16 lanes.
+struct RowInvariantElementwise : RewritePattern {
+  RowInvariantElementwise(MLIRContext *ctx)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
+  LogicalResult matchAndRewrite(Operation *op, PatternRewriter &rewriter) const override {
+    if (!OpTrait::hasElementwiseMappableTraits(op) || op->getNumResults() != 1 ||
+        op->getNumRegions() || op->getNumOperands() == 0 ||
+        !isa<arith::ArithDialect, math::MathDialect>(op->getDialect()))
+      return failure();
+    auto vt = dyn_cast<VectorType>(op->getResult(0).getType());
+    if (!vt || vt.getRank() == 0 || vt.isScalable() || vt.getShape().back() <= 1)
+      return failure();
+    SmallVector<int64_t> narrowShape(vt.getShape());
+    narrowShape.back() = 1;
+    auto narrowOf = [&](Type t) {
+      return VectorType::get(narrowShape, getElementTypeOrSelf(t));
+    };
+    // Per operand, how to make its narrow version (checked before rewriting).
+    bool anyNonConstant = false;
+    for (Value operand : op->getOperands()) {
+      auto ot = dyn_cast<VectorType>(operand.getType());
+      if (!ot || ot.getShape() != vt.getShape())
+        return failure();
+      DenseElementsAttr splat;
+      if (matchPattern(operand, m_Constant(&splat)) && splat.isSplat())
+        continue;
+      anyNonConstant = true;
+      if (auto read = operand.getDefiningOp<vector::TransferReadOp>()) {
+        AffineMap map = read.getPermutationMap();
+        auto last = dyn_cast<AffineConstantExpr>(map.getResults().back());
+        if (!last || last.getValue() != 0 || read.getMask())
+          return failure();
+        continue;
+      }
+      if (auto bcast = operand.getDefiningOp<vector::BroadcastOp>())
+        if (bcast.getSourceType() == narrowOf(ot.getElementType()))
+          continue;
+      return failure();
+    }
+    if (!anyNonConstant)
+      return failure();
+    SmallVector<Value> narrow;
+    for (Value operand : op->getOperands()) {
+      Type et = getElementTypeOrSelf(operand.getType());
+      DenseElementsAttr splat;
+      if (matchPattern(operand, m_Constant(&splat)) && splat.isSplat()) {
+        narrow.push_back(arith::ConstantOp::create(
+            rewriter, op->getLoc(), narrowOf(et),
+            DenseElementsAttr::get(narrowOf(et), splat.getSplatValue<Attribute>())));
+        continue;
+      }
+      if (auto read = operand.getDefiningOp<vector::TransferReadOp>()) {
+        narrow.push_back(vector::TransferReadOp::create(
+                             rewriter, read.getLoc(), narrowOf(et), read.getBase(),
+                             read.getIndices(), read.getPermutationMapAttr(),
+                             read.getPadding(), /*mask=*/Value(), read.getInBoundsAttr())
+                             .getResult());
+        continue;
+      }
+      narrow.push_back(operand.getDefiningOp<vector::BroadcastOp>().getSource());
+    }
+    OperationState state(op->getLoc(), op->getName(), narrow,
+                         TypeRange{narrowOf(getElementTypeOrSelf(vt))}, op->getAttrs());
+    Operation *small = rewriter.create(state);
+    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(op, vt, small->getResult(0));
+    return success();
+  }
+};
+
 struct RollerLowerPass
     : public mlir::fourfold::roller::impl::RollerLowerBase<RollerLowerPass> {
   using Base::Base;
@@ -889,7 +964,7 @@ struct RollerLowerPass
     }
     {
       RewritePatternSet patterns(func.getContext());
-      patterns.add<ContiguousStridedRead>(func.getContext());
+      patterns.add<ContiguousStridedRead, RowInvariantElementwise>(func.getContext());
       (void)applyPatternsGreedily(func, std::move(patterns));
     }
     // Keep accumulators in registers across reduction loops. The vectoriser
