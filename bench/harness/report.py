@@ -46,22 +46,22 @@ def _fmt_ratio(x):
 
 
 def merge(paths):
-    """One report from several runs: the first run's meta; sections (device and thread count) and
-    their rows merged, a case's system taken from the first run that has it."""
+    """One report from several runs: the first run's meta; one section per run and device / thread
+    count (a later run's section of the same name gets the file's name: ratios are only taken
+    between systems timed side by side in one run)."""
     results = [json.load(open(p)) for p in paths]
     meta = dict(results[0]["meta"])
     meta["cases"] = {}
     meta["systems"] = {}
     merged = {"meta": meta, "sections": {}, "commands": [r["meta"]["command"] for r in results]}
-    for res in results:
+    for path, res in zip(paths, results):
         meta["cases"].update({k: v for k, v in res["meta"]["cases"].items() if k not in meta["cases"]})
         meta["systems"].update({k: v for k, v in res["meta"]["systems"].items() if k not in meta["systems"]})
         for key, rows in res["threads"].items():
             label = f"{res['meta'].get('device', 'CPU')}, {key} thread(s)" if key.isdigit() else key
-            _, into = merged["sections"].setdefault(label, (res["meta"], {}))
-            for n, r in rows.items():
-                for s, x in r.items():
-                    into.setdefault(n, {}).setdefault(s, x)
+            if label in merged["sections"]:
+                label += f" ({os.path.basename(path)})"
+            merged["sections"][label] = (res["meta"], rows)
     return merged
 
 

@@ -290,15 +290,15 @@ def main(argv=None):
         "cases": {c.name: {"kind": c.kind, "flops": c.flops, **c.notes} for c in case_list},
     }, "threads": {}}
     start = time.time()
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     for t in [int(x) for x in args.threads.split(",")]:
         print(f"== {t} thread(s): {len(case_list)} case(s) x {len(system_names)} system(s)", flush=True)
         result["threads"][str(t)] = run_threads(args, t, case_list, system_names)
-    result["meta"]["load_after"] = os.getloadavg()
-    result["meta"]["wall_s"] = round(time.time() - start, 1)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=1)
-    print(f"wrote {args.out}")
+        result["meta"]["load_after"] = os.getloadavg()
+        result["meta"]["wall_s"] = round(time.time() - start, 1)
+        with open(args.out, "w") as f:  # after each thread count: a long run keeps what it measured
+            json.dump(result, f, indent=1)
+        print(f"wrote {args.out}")
     if not args.no_report:
         from report import write_report
 

@@ -73,8 +73,12 @@ class Inductor(System):
         config.fx_graph_cache = False
         config.autotune_local_cache = False
 
+        # Every case's compiled code must stay cached side by side (the harness interleaves them):
+        # no dynamo reset between cases, and room for many entries per code object (the operator
+        # cases share Op.forward; past the default limit of 8 dynamo silently falls back to eager).
+        torch._dynamo.config.recompile_limit = 1024
+        torch._dynamo.config.accumulated_recompile_limit = 1 << 16
         fn = torch.compile(obj)
-        torch._dynamo.reset()
         metrics.reset()
         start = time.perf_counter()
         fn(*inputs)  # compiles
