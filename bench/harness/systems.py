@@ -161,20 +161,29 @@ class TVM(System):
         torch.set_num_threads(threads)
 
     def prepare(self, case, obj, inputs):
+        """Relax's torch importer, then `build` (each TVM system's own), then the Relax VM."""
         import tvm
+        import tvm.target.codegen as codegen
         from tvm import relax
         from tvm.relax.frontend.torch import from_exported_program
-        import tvm.target.codegen as codegen
 
         start = time.perf_counter()
         mod = from_exported_program(torch.export.export(obj, tuple(inputs)))
-        target = tvm.target.Target({"kind": "llvm", "mcpu": codegen.llvm_get_system_cpu()})
-        executable = tvm.compile(mod, target=target)
+        target = tvm.target.Target({"kind": "llvm", "mcpu": codegen.llvm_get_system_cpu(), **self.target_options()})
+        executable, info = self.build(mod, target)
         vm = relax.VirtualMachine(executable, tvm.cpu())
-        info = {"compile_s": time.perf_counter() - start, "kernels": _tvm_kernels(mod, target)}
+        info["compile_s"] = time.perf_counter() - start
         args = [tvm.runtime.tensor(a) for a in _as_numpy(inputs)]
         main = vm["main"]
         return (lambda: main(*args)), info
+
+    def target_options(self) -> dict:
+        return {}
+
+    def build(self, mod, target):
+        import tvm
+
+        return tvm.compile(mod, target=target), {"kernels": _tvm_kernels(mod, target)}
 
 
 class TVMFourfold(TVM):
@@ -183,23 +192,10 @@ class TVMFourfold(TVM):
 
     name, label = "tvm-fourfold", "TVM Relax + fourfold (BYOC)"
 
-    def prepare(self, case, obj, inputs):
-        import tvm
-        import tvm.target.codegen as codegen
-        from tvm import relax
-        from tvm.relax.frontend.torch import from_exported_program
-
+    def build(self, mod, target):
         import fourfold.tvm as ftvm
 
-        start = time.perf_counter()
-        mod = from_exported_program(torch.export.export(obj, tuple(inputs)))
-        target = tvm.target.Target({"kind": "llvm", "mcpu": codegen.llvm_get_system_cpu()})
-        executable = ftvm.build(mod, target)
-        vm = relax.VirtualMachine(executable, tvm.cpu())
-        info = {"compile_s": time.perf_counter() - start}
-        args = [tvm.runtime.tensor(a) for a in _as_numpy(inputs)]
-        main = vm["main"]
-        return (lambda: main(*args)), info
+        return ftvm.build(mod, target), {}
 
 
 class MetaSchedule(TVM):
@@ -225,21 +221,18 @@ class MetaSchedule(TVM):
         self.threads = threads
         self.trials = int(os.environ.get("FOURFOLD_BENCH_MS_TRIALS", "64"))
 
-    def prepare(self, case, obj, inputs):
+    def target_options(self):
+        return {"num-cores": self.threads}
+
+    def build(self, mod, target):
         import tempfile
 
         import tvm
         import tvm.s_tir.meta_schedule as ms
-        import tvm.target.codegen as codegen
         from tvm import relax
-        from tvm.relax.frontend.torch import from_exported_program
 
-        start = time.perf_counter()
-        mod = from_exported_program(torch.export.export(obj, tuple(inputs)))
         mod = tvm.ir.transform.Sequential([relax.transform.LegalizeOps(), relax.transform.AnnotateTIROpPattern(),
                                            relax.transform.FuseOps(), relax.transform.FuseTIR()])(mod)
-        target = tvm.target.Target({"kind": "llvm", "mcpu": codegen.llvm_get_system_cpu(),
-                                    "num-cores": self.threads})
         with tempfile.TemporaryDirectory() as work_dir:
             # One build worker with a long timeout: each worker imports TVM's tensor intrinsics
             # first (40-60 s here), which the default 30 s timeout cuts off.
@@ -247,12 +240,7 @@ class MetaSchedule(TVM):
                 mod, {}, target, work_dir, max_trials_global=self.trials, num_trials_per_iter=16,
                 builder=ms.builder.LocalBuilder(max_workers=1, timeout_sec=300),
                 runner=ms.runner.LocalRunner(timeout_sec=60))
-            executable = ms.relax_integration.compile_relax(db, mod, target, None)
-        vm = relax.VirtualMachine(executable, tvm.cpu())
-        info = {"compile_s": time.perf_counter() - start, "trials": self.trials}
-        args = [tvm.runtime.tensor(a) for a in _as_numpy(inputs)]
-        main = vm["main"]
-        return (lambda: main(*args)), info
+            return ms.relax_integration.compile_relax(db, mod, target, None), {"trials": self.trials}
 
 
 def _tvm_kernels(mod, target) -> int | None:

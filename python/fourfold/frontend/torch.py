@@ -891,7 +891,7 @@ def _subgraph(imp: "_Importer", gm, operands: list) -> list[Value]:
     return results
 
 
-def _region_results(imp: "_Importer", types_: list[str]) -> tuple[str, list[Value]]:
+def _region_results(imp: "_Importer") -> tuple[str, list[Value]]:
     """The SSA name of a multi-result region op and its results as Values of this node's types."""
     vals = imp.out_meta()
     vals = list(vals) if isinstance(vals, (list, tuple)) else [vals]
@@ -927,7 +927,7 @@ def _open(imp: "_Importer", text: str) -> None:
 @_op("cond")
 def _cond(imp, pred, true_gm, false_gm, operands, *rest):
     operands = list(operands)
-    name, results = _region_results(imp, [])
+    name, results = _region_results(imp)
     types_ = ", ".join(r.type for r in results)
     c = _scalar_of(imp, pred)
     head = f"{name}:{len(results)}" if len(results) > 1 else name
@@ -945,7 +945,7 @@ def _cond(imp, pred, true_gm, false_gm, operands, *rest):
 @_op("while_loop")
 def _while_loop(imp, cond_gm, body_gm, carried, additional=(), *rest):
     carried, additional = list(carried), list(additional)
-    name, results = _region_results(imp, [])
+    name, results = _region_results(imp)
     types_ = ", ".join(r.type for r in results)
     before = [Value(imp.w.fresh(), r.shape, r.dtype) for r in results]
     after = [Value(imp.w.fresh(), r.shape, r.dtype) for r in results]
