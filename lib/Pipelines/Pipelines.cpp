@@ -26,7 +26,9 @@ static Stage frontendStage() {
 // Loops may yield fresh buffers (a loop-carried tensor written by a kernel);
 // grinder-hoist-buffers then moves the per-iteration buffers out of loops
 // where the previous iteration's contents are dead, before deallocations are
-// placed.
+// placed. A result that is one static allocation is written straight into
+// the caller's buffer (hoist-static-allocs) instead of being copied there
+// after the kernel (37x53x29 matmul: one malloc and a 7.8 KB copy per call).
 static Stage bufferizeStage(bool outParams) {
   std::string passes = "one-shot-bufferize{bufferize-function-boundaries "
                        "allow-return-allocs-from-loops "

@@ -259,31 +259,53 @@ class CPUModule:
         self._bound = (first, [self._check(first + i, self.args[first + i], a) for i, a in enumerate(arrays)])
         self._bound_set = False
 
-    def call_bound(self, *values):
-        """Like calling the module with `values` followed by the arrays given to bind()."""
+    def _set_bound(self, count: int) -> None:
         first, arrays = self._bound
-        if len(values) != first:
-            raise TypeError(f"{self.name} takes {first} argument(s) besides the bound ones, got {len(values)}")
+        if count != first:
+            raise TypeError(f"{self.name} takes {first} argument(s) besides the bound ones, got {count}")
         if not self._bound_set:
             for i, arr in enumerate(arrays):
                 cell = self._cells[first + i]
                 if self.args[first + i].kind == "scalar":
                     cell.value = arr.value
                 else:
-                    cell.allocated = cell.aligned = arr.ctypes.data
+                    cell.allocated = cell.aligned = _address(arr)
             self._bound_set = True
+
+    def call_bound(self, *values):
+        """Like calling the module with `values` followed by the arrays given to bind()."""
+        self._set_bound(len(values))
         return self._run(values)
+
+    def call_bound_addresses(self, addresses, keep):
+        """call_bound() for inputs the caller has already checked against self.args (shape,
+        dtype, C-contiguous, alive in `keep` for the call): only their data addresses are given.
+        The torch path uses it so a tensor goes in without a numpy view."""
+        self._set_bound(len(addresses))
+        cells = self._cells
+        for i, address in enumerate(addresses):
+            cells[i].allocated = cells[i].aligned = address
+        return self._invoke()
 
     def _run(self, values):
         keep = []  # arrays whose memory the call reads or writes
+        cells = self._cells
         for i, (spec, value) in enumerate(zip(self.args, values)):
-            checked = self._check(i, spec, value)
-            cell = self._cells[i]
-            if spec.kind == "scalar":
-                cell.value = checked.value
+            cell = cells[i]
+            # Fast path: an array already in the argument's layout (the usual call).
+            if (type(value) is np.ndarray and spec.kind != "scalar" and value.dtype == spec.dtype
+                    and value.shape == spec.shape and value.flags.c_contiguous):
+                checked = value
             else:
-                keep.append(checked)
-                cell.allocated = cell.aligned = checked.ctypes.data
+                checked = self._check(i, spec, value)
+                if spec.kind == "scalar":
+                    cell.value = checked.value
+                    continue
+            keep.append(checked)
+            cell.allocated = cell.aligned = _address(checked)
+        return self._invoke()
+
+    def _invoke(self):
         outputs = []
         cells = iter(self._cells[len(self.args):])
         scalars = iter(self._scalar_results)
@@ -293,12 +315,21 @@ class CPUModule:
                 continue
             out = np.empty(spec.shape, dtype=spec.dtype)
             cell = next(cells)
-            cell.allocated = cell.aligned = out.ctypes.data
+            cell.allocated = cell.aligned = _address(out)
             outputs.append(out)
         self._func(self._packed)
-        del keep
         results = [o.value if isinstance(o, ctypes._SimpleCData) else o for o in outputs]
         return results[0] if len(results) == 1 else tuple(results)
+
+
+def _address(arr: np.ndarray) -> int:
+    """The data address of a C-contiguous array. ctypes' from_buffer costs about a quarter of
+    arr.ctypes.data (0.2 vs 0.8 us here), which is most of a small model's call; read-only and
+    empty arrays (no writable buffer) take the slow way."""
+    try:
+        return ctypes.addressof(ctypes.c_char.from_buffer(arr))
+    except (TypeError, ValueError):
+        return arr.ctypes.data
 
 
 def _compile_cpu(module, fn, args, results, pipeline, opt_level, keep_ir, start, pic=False):

@@ -163,6 +163,16 @@ def test_non_contiguous_inputs(rng):
     np.testing.assert_allclose(fn(a, b), a @ b, rtol=1e-5, atol=1e-5)
 
 
+def test_read_only_and_fresh_outputs(rng):
+    fn = fourfold.compile(matmul_src(4, 6, 5))
+    a = rng.standard_normal((4, 5), dtype=np.float32)
+    b = rng.standard_normal((5, 6), dtype=np.float32)
+    a.flags.writeable = False  # read-only inputs have no writable buffer to take the address of
+    first, second = fn(a, b), fn(a, b)
+    np.testing.assert_allclose(first, a @ b, rtol=1e-5, atol=1e-5)
+    assert not np.shares_memory(first, second)
+
+
 def test_scalar_result_and_rank0():
     src = """
     func.func @dot(%a: tensor<5xf32>, %b: tensor<5xf32>) -> (f32, tensor<f32>) {

@@ -145,6 +145,24 @@ def test_bad_calls():
         fourfold.compile(DataDependent(), (torch.randn(3),))
 
 
+def test_inputs_of_every_layout_give_the_same_answer(compiled):
+    """Contiguous CPU tensors go in by address; views, tensors needing grad and numpy arrays take
+    the checked path. All must agree, and outputs must not share memory between calls."""
+    model, inputs, c = compiled("mlp")
+    x = inputs[0]
+    want = model(x).detach().numpy()
+    wide = torch.randn(x.shape[0], 2 * x.shape[1])
+    wide[:, ::2] = x
+    variants = [x, x.clone().requires_grad_(True), wide[:, ::2], x.numpy(), x.T.contiguous().T]
+    ro = x.numpy().copy()
+    ro.flags.writeable = False  # no writable buffer: the address comes the slow way
+    variants.append(ro)
+    outs = [c(v) for v in variants]
+    for out in outs:
+        assert rel_error(out.detach().numpy(), want) < 1e-4
+    assert outs[0].data_ptr() != outs[1].data_ptr()  # a fresh output per call
+
+
 def test_torch_compile_backend():
     import torch._dynamo
 
