@@ -237,6 +237,10 @@ class CPUModule:
         self._scalar_results = [_SCALAR_CTYPES[r.dtype]() for r in self.results if r.kind == "scalar"]
         pointers += [ctypes.pointer(c) for c in self._scalar_results]
         self._pointers = pointers  # keeps the pointer objects alive
+        self._array_results = None
+        if self.results and all(r.kind != "scalar" for r in self.results):
+            self._array_results = [(r.shape, r.dtype, cell)
+                                   for r, cell in zip(self.results, self._cells[len(self.args):])]
         self._packed = (ctypes.c_void_p * len(pointers))(
             *[ctypes.cast(p, ctypes.c_void_p) for p in pointers])
 
@@ -306,6 +310,14 @@ class CPUModule:
         return self._invoke()
 
     def _invoke(self):
+        if self._array_results is not None:  # every result an array: the usual case, kept lean
+            outputs = []
+            for shape, dtype, cell in self._array_results:
+                out = np.empty(shape, dtype)
+                cell.allocated = cell.aligned = _address(out)
+                outputs.append(out)
+            self._func(self._packed)
+            return outputs[0] if len(outputs) == 1 else tuple(outputs)
         outputs = []
         cells = iter(self._cells[len(self.args):])
         scalars = iter(self._scalar_results)
