@@ -458,6 +458,13 @@ class GPUArtifact:
 
         return extract_plan(self.compilation.module, self.name, self.chip)
 
+    def mgpu(self, opt_level: int = 2):
+        """The host code JIT-compiled here, calling the CUDA driver through upstream's mgpu*
+        runtime functions (fourfold.mgpu): needs this machine to have a CUDA driver."""
+        from .mgpu import MgpuModule
+
+        return MgpuModule(self, opt_level=opt_level)
+
     def save(self, directory: str) -> str:
         """Write plan.json, PTX and cubins into `directory`; fourfold/cuda_runner.py runs them on a
         machine with a CUDA driver and no LLVM. Returns the plan's path."""

@@ -248,6 +248,13 @@ LogicalResult grinder::lowerOnGPU(Operation *construct, int64_t gridSize,
   auto launch = gpu::LaunchOp::create(
       b, loc, g.index(b, loc, gridSize), one, one,
       g.index(b, loc, threadCount), one, one);
+  // Freed after the launch: the deallocation pipeline ran before this pass
+  // and does not know the counter (one leaked buffer per call otherwise).
+  {
+    OpBuilder after(launch->getContext());
+    after.setInsertionPointAfter(launch);
+    memref::DeallocOp::create(after, loc, g.counter);
+  }
   Block &body = launch.getBody().front();
   b.setInsertionPointToStart(&body);
   auto terminator = gpu::TerminatorOp::create(b, loc);
