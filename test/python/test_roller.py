@@ -546,6 +546,67 @@ func.func @chain(%x: tensor<37x53xf32>, %row: tensor<53xf32>, %col: tensor<37xf3
     both(src, (x, row, col), np.maximum(np.tanh((x + row) * col[:, None]), 0))
 
 
+def erf_src(shape):
+    t = f"tensor<{'x'.join(map(str, shape))}xf32>"
+    ids = ", ".join(f"d{i}" for i in range(len(shape)))
+    m = f"affine_map<({ids}) -> ({ids})>"
+    return f"""
+func.func @erf(%x: {t}) -> {t} {{
+  %e = tensor.empty() : {t}
+  %r = linalg.generic {{indexing_maps = [{m}, {m}], iterator_types = [{", ".join(['"parallel"'] * len(shape))}]}}
+      ins(%x : {t}) outs(%e : {t}) {{
+  ^bb0(%a: f32, %o: f32):
+    %v = math.erf %a : f32
+    linalg.yield %v : f32
+  }} -> {t}
+  return %r : {t}
+}}"""
+
+
+ERF_SPECIAL = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-30, -1e-30, 1e-40, -1e-40, 3.5, -3.5,
+                        3.9999, 4.0, 4.0001, -4.0, 5.0, -5.0, 10.0, -10.0, 1e30, -1e30, 3e38, -3e38,
+                        0.5, 1.0, 2.0, -0.75], dtype=np.float32)
+
+
+@pytest.mark.parametrize("shape", [(5, 200), (1000,), (3, 7)])
+def test_erf_extremes(rng, shape):
+    """roller's vector erf (one rational function on a clamped input) against float64 erf, element
+    by element: random, large, tiny, +-0, +-inf and nan, in the vector tiles and the remainders."""
+    import math
+
+    x = (rand(rng, *shape) * 3).reshape(-1)
+    k = min(len(ERF_SPECIAL), x.size // 2)
+    x[:k] = ERF_SPECIAL[:k]  # in the first vector tiles
+    x[-k:] = ERF_SPECIAL[-k:][::-1]  # in the scalar remainder (where there is one)
+    x = x.reshape(shape)
+    ref = np.vectorize(math.erf)(x.astype(np.float64))
+    for fn in (fourfold.compile(erf_src(shape)),
+               fourfold.compile(erf_src(shape), pipeline=fourfold.Pipeline.cpu(roller=False))):
+        got = fn(x).astype(np.float64)
+        nan = np.isnan(ref)
+        assert np.array_equal(np.isnan(got), nan)
+        assert np.all(np.abs(got[~nan]) <= 1.0)
+        assert np.all(np.abs(got - ref)[~nan] <= 1e-6 * np.abs(ref)[~nan] + 1e-38)
+        assert np.array_equal(np.signbit(got[x == 0]), np.signbit(x[x == 0]))
+
+
+@pytest.mark.parametrize("shape", [(128, 3072), (13, 257)])
+def test_gelu_torch(rng, shape):
+    """F.gelu (the exact erf form) on random and extreme finite inputs, against PyTorch."""
+    torch = pytest.importorskip("torch")
+    x = (rand(rng, *shape) * 4).reshape(-1)
+    finite = ERF_SPECIAL[np.isfinite(ERF_SPECIAL)]
+    scaled = finite[np.abs(finite) < 1e38] * np.float32(1.4142135)  # erf's special points
+    x[:len(finite)] = finite
+    x[-len(scaled):] = scaled
+    x = torch.from_numpy(x.reshape(shape))
+    fn = fourfold.compile(torch.nn.GELU().eval(), (x,), cache=False)
+    got = np.asarray(fn(x))
+    with torch.no_grad():
+        ref = torch.nn.functional.gelu(x.double()).numpy()
+    assert np.all(np.abs(got - ref) <= 1e-5 * np.abs(ref) + 1e-6)
+    check(got, torch.nn.functional.gelu(x).numpy())
+
 def test_transpose_generic(rng):
     src = """
 func.func @t(%x: tensor<37x53xf32>) -> tensor<53x37xf32> {
