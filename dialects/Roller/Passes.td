@@ -79,4 +79,23 @@ def RollerLowerCopies : Pass<"roller-lower-copies"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def RollerFoldTransposes : Pass<"roller-fold-transposes"> {
+  let summary = "A transposed operand of a few-row matmul read through the matmul's indexing map (CPU)";
+  let description = [{
+    `linalg.matmul(x, linalg.transpose(w))` with at most `max-rows` rows of
+    x (F.linear's x @ w.T as the PyTorch importer writes it when w is an
+    input, a GEMV-like shape) becomes one linalg.matmul whose B map is
+    (m, n, k) -> (n, k) on w itself: roller tiles it as dot products along
+    w's contiguous rows, and w.T is never materialised (reading and writing
+    w once more than the product, which at a few rows is all its cost).
+    Matmuls with more rows keep the transpose: their outer-product kernel
+    wants B's rows along n. The transpose stays while anything else uses it.
+  }];
+  let options = [
+    Option<"maxRows", "max-rows", "int64_t", /*default=*/"16",
+           "Fold only when the matmul has at most this many rows (M)">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // FOURFOLD_ROLLER_PASSES_TD

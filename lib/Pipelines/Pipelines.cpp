@@ -60,6 +60,9 @@ FailureOr<SmallVector<Stage>>
 mlir::fourfold::getCPUStages(const CPUPipelineOptions &options,
                              std::string &error) {
   SmallVector<Stage> stages = {frontendStage()};
+  // x @ w.T with a few rows of x reads w's rows in place (before welder
+  // groups a transpose with the matmul), see roller-fold-transposes.
+  stages.front().passes += ",func.func(roller-fold-transposes)";
   if (options.welder)
     // Fusion groups with a tile each, then one loop nest per group whose
     // intermediates are tiles (roller tiles the insides next).
