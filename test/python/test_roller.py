@@ -514,6 +514,23 @@ def test_softmax_layernorm_torch_last_dim(rng, shape):
     check(np.asarray(fn(x)), ref, rtol=1e-4)
 
 
+
+@pytest.mark.parametrize("shape", [(1, 37, 7, 7), (2, 5, 13, 11), (1, 64, 1, 1), (3, 4, 2, 40)])
+def test_global_average_pool_torch(rng, shape):
+    """Sums over h and w (adaptive average pooling to 1x1, a mean over (2, 3)): the two reduced
+    loops become one contiguous row (roller-construct), remainders included."""
+    torch = pytest.importorskip("torch")
+
+    class M(torch.nn.Module):
+        def forward(self, x):
+            return torch.nn.functional.adaptive_avg_pool2d(x, 1) + x.mean(dim=(2, 3), keepdim=True)
+
+    x = torch.from_numpy(rand(rng, *shape) * 3)
+    fn = fourfold.compile(M().eval(), (x,), cache=False)
+    with torch.no_grad():
+        ref = M()(x).numpy()
+    check(np.asarray(fn(x)), ref, rtol=1e-5)
+
 def test_broadcast_elementwise_chain(rng):
     src = f"""
 func.func @chain(%x: tensor<37x53xf32>, %row: tensor<53xf32>, %col: tensor<37xf32>) -> tensor<37x53xf32> {{

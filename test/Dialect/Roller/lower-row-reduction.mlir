@@ -108,3 +108,55 @@ func.func @normalize(%x: tensor<128x768xf32>, %v: tensor<128xf32>) -> tensor<128
   } -> tensor<128x768xf32>
   return %y : tensor<128x768xf32>
 }
+
+// -----
+
+// Global average pooling's sum over 7 x 7 (NCHW): the two reduced loops are
+// one run of contiguous dimensions in every operand, so --roller-construct
+// collapses them into one row of 49 and the row reduction above applies
+// (48 in vectors, 1 as a remainder). Vectors across channels instead read
+// lanes 49 floats apart.
+// TILE-LABEL: func.func @global_sum
+// TILE: tensor.collapse_shape %{{.*}} {{\[\[}}0], [1], [2, 3]] : tensor<1x37x7x7xf32> into tensor<1x37x49xf32>
+// TILE: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}}register = [1, 4, 48]>
+// CHECK-LABEL: func.func @global_sum
+// CHECK: tensor.collapse_shape
+// CHECK: scf.for {{.*}} iter_args
+// CHECK:   vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<1x4x48xf32>, vector<8xf32>
+// CHECK: vector.reduction <add>, {{.*}} : vector<8xf32> into f32
+// CHECK-NOT: vector.transpose
+func.func @global_sum(%x: tensor<1x37x7x7xf32>) -> tensor<1x37xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x37xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<1x37xf32>) -> tensor<1x37xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%x : tensor<1x37x7x7xf32>) outs(%c : tensor<1x37xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %t = arith.addf %a, %acc : f32
+    linalg.yield %t : f32
+  } -> tensor<1x37xf32>
+  return %r : tensor<1x37xf32>
+}
+
+// -----
+
+// The same sum over a slice that cuts the inner dimension (7 x 5 of 7 x 7):
+// its rows are not contiguous once bufferized, so the loops stay apart.
+// TILE-LABEL: func.func @partial_rows
+// TILE-NOT: tensor.collapse_shape
+// TILE: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction"]
+func.func @partial_rows(%x: tensor<1x37x7x7xf32>) -> tensor<1x37xf32> {
+  %z = arith.constant 0.0 : f32
+  %s = tensor.extract_slice %x[0, 0, 0, 0] [1, 37, 7, 5] [1, 1, 1, 1] : tensor<1x37x7x7xf32> to tensor<1x37x7x5xf32>
+  %e = tensor.empty() : tensor<1x37xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<1x37xf32>) -> tensor<1x37xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%s : tensor<1x37x7x5xf32>) outs(%c : tensor<1x37xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %t = arith.addf %a, %acc : f32
+    linalg.yield %t : f32
+  } -> tensor<1x37xf32>
+  return %r : tensor<1x37xf32>
+}
