@@ -12,6 +12,17 @@ def geomean(xs):
     return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else float("nan")
 
 
+def provenance(meta) -> str:
+    """The line every results page opens with: where, when and how it was measured."""
+    return f"Machine: {meta['machine']}. Date: {meta['date']}. Command: `{meta['command']}`."
+
+
+def print_row(name, row, digits=7):
+    """One case's measurements as a JSON line on stdout (what a worker reports as it goes)."""
+    import json
+    print(name, json.dumps({k: (round(v, digits) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)
+
+
 def rel_error(got, expected) -> float:
     """Largest absolute error relative to the largest |expected|: how every harness checks."""
     import numpy as np

@@ -17,7 +17,6 @@ the trips this input takes; BlockDrop: every block's branch counted as taken, an
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -25,7 +24,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from common import bench_main, geomean, median_time, rel_error  # noqa: E402
+from common import bench_main, geomean, median_time, print_row, provenance, rel_error  # noqa: E402
 
 PLACEMENTS = ("auto", "host", "device", "block")
 
@@ -126,7 +125,7 @@ def worker(args):
                     row["nn_lstm_rel_error"] = rel_error(lstm(tin[0], state)[1][0][0].numpy(), expected)
                     row["nn_lstm_s"], _ = median_time(lambda: lstm(tin[0], state), args.repeat)
         rows[name] = row
-        print(name, json.dumps({k: (round(v, 7) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)
+        print_row(name, row)
     return rows
 
 
@@ -139,7 +138,7 @@ def placements(prog) -> list[str]:
 def markdown(result):
     meta = result["meta"]
     out = ["# Grinder on the CPU: loops and branches placed on the host, in one parallel region, or on one core",
-           "", f"Machine: {meta['machine']}. Date: {meta['date']}. Command: `{meta['command']}`.",
+           "", provenance(meta),
            f"Versions: {meta['versions']}. Times are medians (us) of one call from Python (about 3-4 us "
            "of that is the call itself).",
            "fourfold: default CPU pipeline (welder, roller, grinder, rammer); host: grinder=false (the host "

@@ -15,7 +15,6 @@ TVM Relax is not installed on this machine's bench set-up (see README, Known lim
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -23,7 +22,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from common import bench_main, geomean, median_time, rel_error  # noqa: E402
+from common import bench_main, geomean, median_time, print_row, provenance, rel_error  # noqa: E402
 
 
 def graphs(smoke: bool):
@@ -86,14 +85,14 @@ def worker(args):
                 row["torch_rel_error"] = rel_error(got, expected)
                 row["torch_s"], _ = median_time(lambda: impl(tops, *tin), args.repeat)
         rows[name] = row
-        print(name, json.dumps({k: (round(v, 7) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)
+        print_row(name, row)
     return rows
 
 
 def markdown(result):
     meta = result["meta"]
     out = ["# Rammer on the CPU: co-scheduling independent kernels in one parallel region", "",
-           f"Machine: {meta['machine']}. Date: {meta['date']}. Command: `{meta['command']}`.",
+           provenance(meta),
            f"Versions: {meta['versions']}. Times are medians (us) of one call from Python (about 3-4 us "
            "of that is the call itself).",
            "fourfold: default CPU pipeline (welder, roller, rammer). no-rammer: rammer=false (one OpenMP "

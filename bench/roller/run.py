@@ -21,7 +21,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from common import bench_main, median_time, rel_error  # noqa: E402
+from common import bench_main, geomean, median_time, print_row, provenance, rel_error  # noqa: E402
 
 
 def worker(args):
@@ -69,14 +69,14 @@ def worker(args):
         if name.startswith(("matmul", "gemv", "bert_qkv", "bert_proj", "bert_ffn", "r50_fc", "bert_scores", "bert_context")):
             row["numpy_s"], _ = median_time(lambda: np.matmul(*inputs), args.repeat)
         rows[name] = row
-        print(name, json.dumps({k: (round(v, 6) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)
+        print_row(name, row, 6)
     return rows
 
 
 def markdown(result):
     meta = result["meta"]
     out = [f"# Roller on the CPU: single operators", "",
-           f"Machine: {meta['machine']}. Date: {meta['date']}. Command: `{meta['command']}`.",
+           provenance(meta),
            f"Versions: {meta['versions']}. Times are medians; GFLOP/s = operator flops / time.",
            "fourfold: default CPU pipeline (roller construct + lower; outer tiles on OpenMP). naive: the same "
            "pipeline with roller=false (upstream convert-linalg-to-loops). numpy: OpenBLAS sgemm "
@@ -99,9 +99,8 @@ def markdown(result):
             ratios_t.append(rt)
             out.append(f"| {name} | {fmt(g('fourfold_s'))} | {r['compile_s']:.2f} | {fmt(g('naive_s'))} | "
                        f"{fmt(g('numpy_s'))} | {fmt(g('torch_s'))} | {fmt(rn) if rn else '-'}x | {rt:.2f}x |")
-        geo = lambda xs: float(__import__("math").exp(sum(map(__import__("math").log, xs)) / len(xs))) if xs else float("nan")
-        out += ["", f"Speed ratio geomeans (above 1: fourfold faster): vs numpy {geo(ratios_np):.2f}x over "
-                f"{len(ratios_np)} matmuls, vs PyTorch {geo(ratios_t):.2f}x over {len(ratios_t)} operators.", ""]
+        out += ["", f"Speed ratio geomeans (above 1: fourfold faster): vs numpy {geomean(ratios_np):.2f}x over "
+                f"{len(ratios_np)} matmuls, vs PyTorch {geomean(ratios_t):.2f}x over {len(ratios_t)} operators.", ""]
     return "\n".join(out) + "\n"
 
 

@@ -114,11 +114,11 @@ def worker(args) -> list[dict]:
 
 
 def markdown(result) -> str:
-    from common import geomean
+    from common import geomean, provenance
 
     meta = result["meta"]
     lines = ["# TVM Relax + fourfold (BYOC) vs TVM's own Relax build, CPU", "",
-             f"Machine: {meta['machine']}. Date: {meta['date']}. Command: `{meta['command']}`.",
+             provenance(meta),
              f"Versions: {meta['versions']}, {meta.get('tvm', '')}. Load average before: "
              f"{', '.join(f'{x:.2f}' for x in meta['load_before'])} (the machine is shared; 2-thread numbers are the noisier).",
              "",

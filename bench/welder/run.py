@@ -23,7 +23,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from common import bench_main, figures, geomean, median_time, rel_error  # noqa: E402
+from common import bench_main, figures, geomean, median_time, print_row, provenance, rel_error  # noqa: E402
 
 
 def worker(args):
@@ -74,14 +74,14 @@ def worker(args):
                 row["inductor_rel_error"] = rel_error(got, expected)
                 row["inductor_s"], _ = median_time(lambda: compiled_fn(*tin), args.repeat)
         rows[name] = row
-        print(name, json.dumps({k: (round(v, 6) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)
+        print_row(name, row, 6)
     return rows
 
 
 def markdown(result):
     meta = result["meta"]
     out = ["# Welder on the CPU: model blocks with and without fusion", "",
-           f"Machine: {meta['machine']}. Date: {meta['date']}. Command: `{meta['command']}`.",
+           provenance(meta),
            f"Versions: {meta['versions']}. Times are medians (ms).",
            "fourfold: the default CPU pipeline (welder groups, roller inside each group tile). no-welder: "
            "the same with welder=false (one roller loop nest per operator). Kernels: parallel loop nests "
