@@ -35,6 +35,7 @@ struct OpInfo {
   llvm::SmallVector<bool> reduction;   // per loop
   llvm::SmallVector<OperandInfo> operands;
   double flopsPerPoint = 1;            // arithmetic ops per iteration point
+  bool expandedMath = false;           // erf / tanh / exp...: long polynomial chains on the CPU
   Type elemType;                       // of the output (picks the peak)
   unsigned numLoops() const { return ranges.size(); }
 };

@@ -324,11 +324,12 @@ func.func @reduce_all(%x: tensor<37x53xf32>, %c: tensor<f32>) -> tensor<f32> {
 // CPU:      linalg.generic
 // CPU-SAME: roller.predicted_us = 0.29200000000000004 : f64, roller.tile = #roller.rtile<L2 = [12, 96], register = [4, 48]>
 // CPU:      linalg.generic
+// exp(x - max): one row of vectors (its polynomial would spill on 8 rows).
 // CPU-SAME: roller.predicted_us = 3.250000e-01 : f64, roller.tile = #roller.rtile<L2 = [8, 64], register = [1, 32]>
 // CPU:      linalg.generic
 // CPU-SAME: roller.predicted_us = 0.29200000000000004 : f64, roller.tile = #roller.rtile<L2 = [12, 96], register = [4, 48]>
 // CPU:      linalg.generic
-// CPU-SAME: roller.predicted_us = 3.250000e-01 : f64, roller.tile = #roller.rtile<L2 = [8, 64], register = [1, 32]>
+// CPU-SAME: roller.predicted_us = 3.250000e-01 : f64, roller.tile = #roller.rtile<L2 = [8, 64], register = [8, 32]>
 // HOST-LABEL: func.func @softmax(
 // HOST:      linalg.generic
 // HOST-SAME: roller.predicted_us = {{[0-9.e+-]+}} : f64, roller.tile = #roller.rtile<{{[^=]+}} = {{\[[0-9]+, [0-9]+\]}}, register = {{\[[0-9]+, [0-9]+\]}}>
@@ -382,13 +383,11 @@ func.func @softmax(%x: tensor<37x53xf32>, %r0: tensor<37xf32>, %e: tensor<37x53x
 // SM90-SAME: roller.predicted_us = 0.12104597014925372 : f64, roller.tile = #roller.rtile<shared = [1, 8], register = [1, 1]>
 // SM90:      linalg.generic
 // SM90-SAME: roller.predicted_us = 0.081958208955223877 : f64, roller.tile = #roller.rtile<shared = [32, 8], register = [1, 1]>
-// Elementwise operators get one row of vectors per CPU register tile (rows share
-// nothing, and each would multiply the registers the body's temporaries need).
 // CPU-LABEL: func.func @elementwise_broadcast(
 // CPU:      linalg.generic
-// CPU-SAME: roller.predicted_us = 4.800000e-01 : f64, roller.tile = #roller.rtile<L2 = [8, 64], register = [1, 32]>
+// CPU-SAME: roller.predicted_us = 4.800000e-01 : f64, roller.tile = #roller.rtile<L2 = [8, 64], register = [8, 32]>
 // CPU:      linalg.generic
-// CPU-SAME: roller.predicted_us = 0.33999999999999997 : f64, roller.tile = #roller.rtile<L2 = [8, 64], register = [1, 32]>
+// CPU-SAME: roller.predicted_us = 0.33999999999999997 : f64, roller.tile = #roller.rtile<L2 = [8, 64], register = [8, 32]>
 // HOST-LABEL: func.func @elementwise_broadcast(
 // HOST:      linalg.generic
 // HOST-SAME: roller.predicted_us = {{[0-9.e+-]+}} : f64, roller.tile = #roller.rtile<{{[^=]+}} = {{\[[0-9]+, [0-9]+\]}}, register = {{\[[0-9]+, [0-9]+\]}}>

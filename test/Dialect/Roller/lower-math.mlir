@@ -4,7 +4,8 @@
 // compares false and goes through): no per-lane coefficient selects (as in
 // upstream's three-interval approximation) and no libm call. The scalar
 // remainder (200 = 12 x 16 + 8 columns) gets the same function. An
-// elementwise operator's register tile is one row of vectors.
+// elementwise operator with such math gets one row of vectors per register
+// tile (more rows multiply the registers its temporaries need).
 //
 // RUN: fourfold-opt %s --roller-construct="target=@%S/Inputs/cpu.target" | FileCheck %s --check-prefix=TILE
 // RUN: fourfold-opt %s --roller-construct="target=@%S/Inputs/cpu.target" --roller-lower=parallel=false | FileCheck %s

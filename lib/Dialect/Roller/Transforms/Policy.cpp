@@ -125,6 +125,10 @@ FailureOr<OpInfo> mlir::fourfold::roller::analyzeOp(linalg::LinalgOp op,
     if (isa<arith::IndexCastOp, arith::ExtFOp, arith::TruncFOp, arith::BitcastOp,
             linalg::IndexOp>(bodyOp))
       continue;
+    info.expandedMath |= isa<math::ErfOp, math::TanhOp, math::ExpOp, math::Exp2Op,
+                             math::ExpM1Op, math::LogOp, math::Log2Op, math::Log1pOp,
+                             math::SinOp, math::CosOp, math::AtanOp, math::Atan2Op,
+                             math::PowFOp>(bodyOp);
     if (isa<math::FmaOp>(bodyOp))
       flops += 2;
     else if (isa<arith::ArithDialect, math::MathDialect>(bodyOp.getDialect()))
@@ -857,10 +861,11 @@ SmallVector<Candidate> mlir::fourfold::roller::constructCPU(const OpInfo &info,
       gemv && llvm::any_of(info.operands, [&](const OperandInfo &operand) {
         return !operand.isOutput && !operand.dims.empty() && !indexes(operand, vectorDim);
       });
-  // No reduction, and every input read along the vector loop is read
-  // contiguously along it (a transposed read gathers across rows instead).
+  // No reduction, a body with polynomial-expanded math (erf, tanh, exp),
+  // and every input read along the vector loop is read contiguously along
+  // it (a transposed read gathers across rows instead).
   bool elementwiseRows =
-      vectorDim >= 0 && !hasReduction &&
+      vectorDim >= 0 && !hasReduction && info.expandedMath &&
       llvm::all_of(info.operands, [&](const OperandInfo &operand) {
         if (operand.isOutput || !indexes(operand, vectorDim))
           return true;
@@ -882,10 +887,11 @@ SmallVector<Candidate> mlir::fourfold::roller::constructCPU(const OpInfo &info,
       // for enough independent accumulators: 16 x 14 ran 1.15x faster than
       // 8 x 14 on ResNet's 14x14 stage.
       int64_t maxRows = rowDim < 0 ? 1 : spatialVector && v == 1 ? 16 : 8;
-      // Elementwise operators reading rows contiguously reuse nothing
-      // across rows, while every row multiplies the registers each
-      // temporary of the body needs: GELU's erf on 8 x 64 spilled (92 us
-      // vs 54 for 1 x 64 on 128x3072; 1 x 32: 61, 1 x 128: 57).
+      // Elementwise operators whose math becomes long polynomial chains:
+      // every row multiplies the registers each temporary needs, and rows
+      // share nothing. GELU's erf on 8 x 64 spilled (92 us vs 54 for 1 x 64
+      // on 128x3072; 1 x 32: 61, 1 x 128: 57). Cheap bodies keep their rows
+      // (bias + relu 128x3072: 8 x 64 ran 1.3x faster than 1 x 64).
       if (elementwiseRows && nr >= lanes)
         maxRows = 1;
       for (int64_t mr = 1; mr <= maxRows; ++mr) {
