@@ -58,6 +58,7 @@ struct MemoryModel {
   double peakFlops = 1;      // whole device
   double launchUs = 0;       // one kernel launch / parallel region
   int64_t vectorLanes = 1;   // f32 lanes of a vector register (CPU)
+  roller::TargetAttr target; // roller prices a node that runs alone
   static MemoryModel fromTarget(roller::TargetAttr target);
 };
 
@@ -123,7 +124,9 @@ public:
   /// Adds to `plan` the figures of its nodes run one kernel each.
   void addUnfused(GroupPlan &plan, const MemoryModel &memory) const;
 
-  /// best() of one node alone (memoised).
+  /// One node alone (memoised). On the CPU welder-lower leaves a lone node
+  /// untiled and roller tiles it whole, so its plan is roller's cache tile
+  /// and time; elsewhere (or where roller has no tile) best() of the node.
   const GroupPlan &single(unsigned node, const MemoryModel &memory) const;
 
 private:

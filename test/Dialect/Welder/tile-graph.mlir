@@ -118,3 +118,52 @@ func.func @dynamic(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
   } -> tensor<?x8xf32>
   return %a : tensor<?x8xf32>
 }
+
+// -----
+
+// 197 rows (prime) of a 768-wide input: no group tile holds all rows in the
+// fast memory, so a fused fill + matmul + bias could only run a row at a
+// time, every row tile reading the whole weight again. A lone operator is
+// priced as roller runs it (its own cache tiles), so the model sees that
+// and keeps three kernels (ViT's MLP ran 2x slower fused).
+// CHECK-LABEL: func.func @prime_rows
+// CHECK-COUNT-3: welder.group
+// CHECK-NOT: welder.group
+// expected-remark @below {{welder: 3 operators -> 3 kernels}}
+func.func @prime_rows(%a: tensor<197x768xf32>, %b: tensor<768x192xf32>, %bias: tensor<192xf32>) -> tensor<197x192xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<197x192xf32>
+  // expected-remark @below {{welder: 1 operator(s) in one kernel}}
+  // expected-remark @below {{welder: not fused: modelled}}
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<197x192xf32>) -> tensor<197x192xf32>
+  // expected-remark @below {{welder: 1 operator(s) in one kernel}}
+  // expected-remark @below {{welder: not fused: modelled}}
+  %m = linalg.matmul ins(%a, %b : tensor<197x768xf32>, tensor<768x192xf32>) outs(%c : tensor<197x192xf32>) -> tensor<197x192xf32>
+  // expected-remark @below {{welder: 1 operator(s) in one kernel}}
+  %s = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+      ins(%m, %bias : tensor<197x192xf32>, tensor<192xf32>) outs(%e : tensor<197x192xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %r = arith.addf %x, %y : f32
+    linalg.yield %r : f32
+  } -> tensor<197x192xf32>
+  return %s : tensor<197x192xf32>
+}
+
+// -----
+
+// A batched matmul with 197 rows (roller keeps one row per register tile)
+// and 16 columns (two 8-lane vectors): a group tile holding a contraction
+// never cuts the columns below 4 vectors (or all of them), so that roller's
+// register tile keeps its accumulators; the batch feeds the cores.
+// CHECK-LABEL: func.func @narrow_columns
+// CHECK: welder.group "narrow_columns_g0" tile [1, 197, 16, 197]
+// CHECK-NOT: welder.group
+// expected-remark @below {{welder: 2 operators -> 1 kernels}}
+func.func @narrow_columns(%a: tensor<4x197x197xf32>, %b: tensor<4x197x16xf32>) -> tensor<4x197x16xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x197x16xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<4x197x16xf32>) -> tensor<4x197x16xf32>
+  // expected-remark @below {{welder: 2 operator(s) in one kernel, tile [1, 197, 16, 197] x 4 tiles}}
+  %m = linalg.batch_matmul ins(%a, %b : tensor<4x197x197xf32>, tensor<4x197x16xf32>) outs(%c : tensor<4x197x16xf32>) -> tensor<4x197x16xf32>
+  return %m : tensor<4x197x16xf32>
+}

@@ -75,6 +75,7 @@ SmallVector<int64_t> welder::propagateForward(const OpInfo &producer,
 
 MemoryModel MemoryModel::fromTarget(roller::TargetAttr target) {
   MemoryModel m;
+  m.target = target;
   m.gpu = target.getKind() == roller::TargetKind::gpu;
   ArrayAttr levels = target.getLevels();
   auto level = [&](int i) { return cast<roller::MemoryLevelAttr>(levels[i]); };
@@ -94,7 +95,14 @@ MemoryModel MemoryModel::fromTarget(roller::TargetAttr target) {
     int n = levels.size();
     m.fastBytes = level(n >= 4 ? n - 3 : std::max(0, n - 2)).getCapacity() / 2;
     m.slots = m.units;
-    m.launchUs = 2; // an OpenMP parallel region's fork and join
+    // What one more kernel costs: the default pipeline runs the kernels of
+    // a function as rammer's rTasks inside one parallel region, so a kernel
+    // boundary is a barrier (0.17-0.19 us by bench/rammer/calibrate.py),
+    // not a fork and join. At 2 us per kernel the model bought kernels
+    // with recomputation: an MLP's matmuls in one kernel whose two tiles
+    // each recomputed the first layers (15 vs 13 us), a 37-row layernorm
+    // recomputing row statistics per tile (5 vs 4 us).
+    m.launchUs = 0.2;
     m.vectorLanes = std::max<int64_t>(1, target.getVectorBits() / 32);
   }
   return m;
@@ -279,9 +287,17 @@ GroupPlan TileGraph::best(ArrayRef<unsigned> group,
   // least 4 vectors wide where the row has them, so that roller's register
   // tile can hold enough accumulators (rows of 16 of ResNet's 112-column
   // 7x7 stem left it 8, at 0.6x the speed of 6 x 64 columns).
+  // The same holds for any group holding a contraction (matmul,
+  // convolution: one accumulator per vector of the output's contiguous
+  // loop) where its rows cannot make up for it (197 rows, prime: roller
+  // keeps one row per register tile): 32 of a ViT attention's 64 columns
+  // left two accumulators and ran its batched matmul at half speed.
   std::optional<unsigned> rowLoop;
   if (!memory.gpu && llvm::any_of(group, [&](unsigned member) {
-        return roller::vectorAlongWindow(nodes_[member].info);
+        linalg::LinalgOp op = nodes_[member].op;
+        return roller::vectorAlongWindow(nodes_[member].info) ||
+               linalg::isaContractionOpInterface(op) ||
+               linalg::isaConvolutionOpInterface(op);
       }))
     rowLoop = roller::vectorLoop(sink);
   for (unsigned d = 0; d < n; ++d) {
@@ -363,9 +379,34 @@ void TileGraph::addUnfused(GroupPlan &plan, const MemoryModel &memory) const {
 const GroupPlan &TileGraph::single(unsigned node,
                                    const MemoryModel &memory) const {
   auto it = singles_.find(node);
-  if (it == singles_.end())
-    it = singles_.insert({node, best({node}, memory)}).first;
-  return it->second;
+  if (it != singles_.end())
+    return it->second;
+  // What runs a lone node is roller: welder-lower tiles only groups of two
+  // or more. Pricing it with a group tile instead (divisors only, within
+  // the fast memory) made a 197x768x192 matmul a row at a time, 2.9 ms
+  // modelled, so that fusing it into that same bad tile looked no worse
+  // (ViT's MLP: 2x slower end to end). Its traffic is the model's for
+  // roller's cache tile; its time roller's own.
+  if (!memory.gpu && memory.target) {
+    const OpInfo &info = nodes_[node].info;
+    SmallVector<roller::Candidate> ranked =
+        roller::constructCPU(info, memory.target, 1);
+    if (!ranked.empty() && std::isfinite(ranked.front().predictedUs) &&
+        !ranked.front().tiles.empty() &&
+        ranked.front().tiles.front().size() == info.numLoops()) {
+      SmallVector<int64_t> tile(ranked.front().tiles.front());
+      for (unsigned d = 0; d < info.numLoops(); ++d)
+        if (info.reduction[d] || tile[d] > info.ranges[d] || tile[d] < 1)
+          tile[d] = info.ranges[d];
+      GroupPlan plan = evaluate({node}, tile, memory);
+      if (!plan.nodeTiles.empty()) {
+        plan.fits = true; // roller blocks for the caches itself
+        plan.us = ranked.front().predictedUs + memory.launchUs;
+        return singles_.insert({node, std::move(plan)}).first->second;
+      }
+    }
+  }
+  return singles_.insert({node, best({node}, memory)}).first->second;
 }
 
 std::vector<GroupPlan> TileGraph::partition(
