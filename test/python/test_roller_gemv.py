@@ -57,7 +57,7 @@ func.func @mm(%a: tensor<{m}x{k}xf32>, %b: tensor<{b}xf32>) -> tensor<{m}x{n}xf3
 
 
 @pytest.mark.parametrize("m,n,k", [(1, 4096, 4096), (1, 4097, 1000), (1, 1000, 1), (1, 37, 53),
-                                   (3, 4097, 1000), (2, 33, 17)])
+                                   (3, 4097, 1000), (2, 33, 17), (4, 1031, 515), (8, 4097, 1000)])
 def test_gemv(rng, m, n, k):
     a, b = rand(rng, m, k), rand(rng, k, n)
     fn = fourfold.compile(matmul_src(m, n, k))

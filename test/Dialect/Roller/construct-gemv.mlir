@@ -3,7 +3,8 @@
 // - x[1, k] @ B[k, n] streams B's rows: vectors along n (4 per register
 //   tile at most), a reduction step of 4 and L1 panels of only 8 rows (few
 //   streams in flight; the output panel stays in L1 between them), one
-//   panel of columns per core, split evenly;
+//   panel of columns per core, split evenly; so do a few rows of x that one
+//   register tile holds;
 // - x @ w.T (w[n, k] read in place) and linalg.matvec: dot products along
 //   the contiguous k, an mr x nr <= 8 register tile of outputs (1 x 4 for
 //   one row) each with vector accumulators along k, reduced horizontally
@@ -27,6 +28,17 @@ func.func @gemv(%x: tensor<1x4096xf32>, %b: tensor<4096x4097xf32>) -> tensor<1x4
   %c = linalg.fill ins(%z : f32) outs(%e : tensor<1x4097xf32>) -> tensor<1x4097xf32>
   %r = linalg.matmul ins(%x, %b : tensor<1x4096xf32>, tensor<4096x4097xf32>) outs(%c : tensor<1x4097xf32>) -> tensor<1x4097xf32>
   return %r : tensor<1x4097xf32>
+}
+
+// -----
+
+// A few rows that one register tile holds (4 x 2 vectors here) stream B
+// the same way: 8-row panels, one column panel per core.
+// TILE-LABEL: func.func @four_rows
+// TILE: linalg.matmul {{.*}}roller.tile = #roller.rtile<L2 = [4, 1040, 8], register = [4, 16, 8]>
+func.func @four_rows(%x: tensor<4x4096xf32>, %b: tensor<4096x4097xf32>, %c: tensor<4x4097xf32>) -> tensor<4x4097xf32> {
+  %r = linalg.matmul ins(%x, %b : tensor<4x4096xf32>, tensor<4096x4097xf32>) outs(%c : tensor<4x4097xf32>) -> tensor<4x4097xf32>
+  return %r : tensor<4x4097xf32>
 }
 
 // -----
