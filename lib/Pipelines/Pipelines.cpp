@@ -34,7 +34,8 @@ static Stage bufferizeStage(bool outParams) {
                        "allow-return-allocs-from-loops "
                        "function-boundary-type-conversion=identity-layout-map}";
   if (outParams)
-    passes += ",buffer-results-to-out-params{modify-public-functions=1}";
+    passes += ",buffer-results-to-out-params{modify-public-functions=1 "
+              "hoist-static-allocs=1}";
   passes += ",func.func(grinder-hoist-buffers),buffer-deallocation-pipeline,"
             "convert-bufferization-to-memref";
   return {"bufferize", passes};
