@@ -117,3 +117,4 @@ func.func @short_k(%x: tensor<37x29xf32>, %w: tensor<53x29xf32>, %c: tensor<37x5
        ins(%x, %w : tensor<37x29xf32>, tensor<53x29xf32>) outs(%c : tensor<37x53xf32>) -> tensor<37x53xf32>
   return %r : tensor<37x53xf32>
 }
+

@@ -577,7 +577,11 @@ double mlir::fourfold::roller::modelCPU(const OpInfo &info, TargetAttr target,
   double full = 1, all = 1;
   for (unsigned d = 0; d < n; ++d) {
     all *= info.ranges[d];
-    full *= (info.ranges[d] / reg[d]) * reg[d]; // what the register tile covers
+    // What the register tile covers. A tile at least as large as its loop
+    // is the whole loop: one static op, vectorised with a partial last
+    // vector (53 columns as 4 vectors: 37x53x29 1.7 us vs 3.2 us as 3 x 16
+    // columns and a scalar remainder of 5), not a remainder.
+    full *= reg[d] >= info.ranges[d] ? info.ranges[d] : (info.ranges[d] / reg[d]) * reg[d];
     if (!info.reduction[d])
       tiles *= ceilDiv(info.ranges[d], cache[d]);
   }
@@ -615,7 +619,9 @@ double mlir::fourfold::roller::modelCPU(const OpInfo &info, TargetAttr target,
     return kInfinity;
   // Partial vectors and the peeled remainder run below peak.
   double vectorEfficiency =
-      vectorDim >= 0 ? double(reg[vectorDim]) / double(vectors * lanes) : 1.0 / lanes;
+      vectorDim >= 0 ? double(std::min(reg[vectorDim], info.ranges[vectorDim])) /
+                           double(vectors * lanes)
+                     : 1.0 / lanes;
   double scalarRate = peakPerCore / lanes;
   double tCompute = (full * info.flopsPerPoint) /
                         (peakPerCore * vectorEfficiency * active) +
