@@ -69,3 +69,17 @@ func.func @already_mapped(%x: tensor<2x64xf32>, %w: tensor<64x64xf32>, %c: tenso
        ins(%x, %t : tensor<2x64xf32>, tensor<64x64xf32>) outs(%c : tensor<2x64xf32>) -> tensor<2x64xf32>
   return %r : tensor<2x64xf32>
 }
+
+// -----
+
+// An unsigned integer matmul stays unsigned: the folded op's body extends
+// the i8 operands with extui.
+// CHECK-LABEL: func.func @unsigned
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.matmul indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}] {cast = #linalg.type_fn<cast_unsigned>}
+func.func @unsigned(%x: tensor<2x64xi8>, %w: tensor<32x64xi8>, %c: tensor<2x32xi32>) -> tensor<2x32xi32> {
+  %te = tensor.empty() : tensor<64x32xi8>
+  %t = linalg.transpose ins(%w : tensor<32x64xi8>) outs(%te : tensor<64x32xi8>) permutation = [1, 0]
+  %r = linalg.matmul {cast = #linalg.type_fn<cast_unsigned>} ins(%x, %t : tensor<2x64xi8>, tensor<64x32xi8>) outs(%c : tensor<2x32xi32>) -> tensor<2x32xi32>
+  return %r : tensor<2x32xi32>
+}

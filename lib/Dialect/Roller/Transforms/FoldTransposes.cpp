@@ -53,9 +53,10 @@ struct FoldTransposedB : OpRewritePattern<linalg::MatmulOp> {
         AffineMapAttr::get(AffineMap::get(3, 0, {m, k}, ctx)),
         AffineMapAttr::get(AffineMap::get(3, 0, {n, k}, ctx)),
         AffineMapAttr::get(AffineMap::get(3, 0, {m, n}, ctx))};
+    // The same cast (the body's extensions of mixed integer operands).
     auto folded = linalg::MatmulOp::create(
         rewriter, mm.getLoc(), mm.getResultTypes(),
-        ValueRange{a, transpose.getInput()}, mm.getDpsInits());
+        ValueRange{a, transpose.getInput()}, mm.getDpsInits(), mm.getCastAttr());
     folded.setIndexingMapsAttr(rewriter.getArrayAttr(maps));
     // Keep what else the op carried (a hand-written roller.tile, ...).
     for (NamedAttribute attr : mm->getDiscardableAttrs())
