@@ -54,9 +54,12 @@ struct FoldTransposedB : OpRewritePattern<linalg::MatmulOp> {
         AffineMapAttr::get(AffineMap::get(3, 0, {n, k}, ctx)),
         AffineMapAttr::get(AffineMap::get(3, 0, {m, n}, ctx))};
     // The same cast (the body's extensions of mixed integer operands).
-    auto folded = linalg::MatmulOp::create(
-        rewriter, mm.getLoc(), mm.getResultTypes(),
-        ValueRange{a, transpose.getInput()}, mm.getDpsInits(), mm.getCastAttr());
+    SmallVector<NamedAttribute> cast;
+    if (linalg::TypeFnAttr attr = mm.getCastAttr())
+      cast.push_back(rewriter.getNamedAttr(mm.getCastAttrName(), attr));
+    auto folded = linalg::MatmulOp::create(rewriter, mm.getLoc(), mm.getResultTypes(),
+                                           ValueRange{a, transpose.getInput()},
+                                           mm.getDpsInits(), cast);
     folded.setIndexingMapsAttr(rewriter.getArrayAttr(maps));
     // Keep what else the op carried (a hand-written roller.tile, ...).
     for (NamedAttribute attr : mm->getDiscardableAttrs())
