@@ -112,3 +112,70 @@ def test_hand_edited_tile_is_honoured():
         "frontend", "welder-lower", "welder-lower,canonicalize,cse")
     args = prog.inputs(seed=5)
     check(fourfold.compile(edited, pipeline=pipeline)(*args), prog.reference(*args))
+
+
+# --------------------------------------------------------------------------- #
+# Row-reduction chains from PyTorch: softmax's exp(x - max) is computed once per
+# tile (read by the row sum, then divided in place), layernorm's x - mean is
+# recomputed per consumer; results must stay PyTorch's, NaN and infinities included.
+# --------------------------------------------------------------------------- #
+
+INF, NAN = float("inf"), float("nan")
+SPECIAL_ROWS = [
+    [NAN, 1.0, 2.0], [NAN, NAN, NAN], [-INF, -INF, -INF], [-INF, 0.0, 1.0], [INF, 1.0, 2.0],
+    [INF, INF, 1.0], [NAN, -INF, INF], [1e30, -1e30, 88.0], [-1e30, -1e30, -1e30], [3e38, 3e38, -3e38],
+]
+
+
+def _rows_with_specials(rng, shape):
+    """Standard normal x 8 rows, with rows of NaN / infinities / huge values spread along the
+    last dimension (three positions each, so both vector and remainder lanes see them)."""
+    x = (rng.standard_normal(shape) * 8).astype(np.float32)
+    flat = x.reshape(-1, shape[-1])
+    cols = [0, shape[-1] // 2, shape[-1] - 1]
+    for i, row in enumerate(SPECIAL_ROWS):
+        r = (7 * i + 1) % flat.shape[0]
+        flat[r] = rng.standard_normal(shape[-1])
+        flat[r, cols] = row
+    return x
+
+
+@pytest.mark.parametrize("shape", [(3, 37, 131), (12, 16, 128), (5, 768), (2, 11, 17)])
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+def test_softmax_torch_special_rows(shape, fn):
+    torch = pytest.importorskip("torch")
+
+    class M(torch.nn.Module):
+        def forward(self, x):
+            return getattr(x, fn)(-1)
+
+    x = torch.from_numpy(_rows_with_specials(np.random.default_rng(len(shape) * 31 + shape[-1]), shape))
+    got = np.asarray(fourfold.compile(M().eval(), (x,), cache=False)(x))
+    with torch.no_grad():
+        ref = M()(x).numpy()
+    assert np.array_equal(np.isnan(got), np.isnan(ref))
+    assert np.array_equal(np.isinf(got), np.isinf(ref))
+    ok = np.isfinite(ref)
+    assert np.array_equal(got[~ok & ~np.isnan(ref)], ref[~ok & ~np.isnan(ref)])
+    err = np.abs(got[ok] - ref[ok])
+    assert float(err.max()) <= 1e-5 * max(1.0, float(np.abs(ref[ok]).max()))
+
+
+@pytest.mark.parametrize("shape", [(37, 97), (2, 5, 768), (128, 768), (3, 33)])
+def test_layernorm_torch_two_pass(shape):
+    """Rows far from zero (mean 1e4, std ~1): E[x^2] - mean^2 would lose every digit in f32, the
+    two-pass variance keeps them."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(shape[-1])
+    ln = torch.nn.LayerNorm(shape[-1]).eval()
+    with torch.no_grad():
+        ln.weight.copy_(torch.from_numpy(rng.standard_normal(shape[-1]).astype(np.float32)))
+        ln.bias.copy_(torch.from_numpy(rng.standard_normal(shape[-1]).astype(np.float32)))
+    x = rng.standard_normal(shape).astype(np.float32)
+    x.reshape(-1, shape[-1])[::3] += np.float32(1e4)
+    x = torch.from_numpy(x)
+    got = np.asarray(fourfold.compile(ln, (x,), cache=False)(x))
+    with torch.no_grad():
+        ref = torch.nn.functional.layer_norm(x.double(), (shape[-1],), ln.weight.double(),
+                                             ln.bias.double()).numpy()
+    check(got, ref, rtol=2e-3)

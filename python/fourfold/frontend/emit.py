@@ -248,12 +248,14 @@ class FunctionWriter:
 
     # -- reductions ----------------------------------------------------------------------------
     def reduce(self, x: Value, dims, kind: str, keepdim: bool, out_dtype: str | None = None) -> Value:
-        """sum / max / min / any / all over `dims`; the result keeps size-1 dims when keepdim."""
+        """sum / max / min / any / all over `dims`; the result keeps size-1 dims when keepdim.
+        "maxnum" (floats): a max that skips NaN (arith.maxnumf), for callers whose result is NaN
+        anyway when an input is (softmax)."""
         dims = sorted(d % x.rank for d in dims) if x.rank else []
         dtype = out_dtype or x.dtype
         kept = [i for i in range(x.rank) if i not in dims]
         out_shape = tuple(x.shape[i] for i in kept)
-        init_value = {"sum": 0, "any": 0, "all": 1,
+        init_value = {"sum": 0, "any": 0, "all": 1, "maxnum": -math.inf,
                       "max": -math.inf if is_float(dtype) else np.iinfo(np.int64).min,
                       "min": math.inf if is_float(dtype) else np.iinfo(np.int64).max}[kind]
         init = self.full(out_shape, init_value, dtype)
@@ -264,6 +266,8 @@ class FunctionWriter:
                 return s.op("arith.addf" if is_float(dtype) else "arith.addi", a, out, dtype=dtype)
             if kind in ("any", "all"):
                 return s.op("arith.ori" if kind == "any" else "arith.andi", a, out, dtype=dtype)
+            if kind == "maxnum":
+                return s.op("arith.maxnumf", a, out, dtype=dtype)
             if is_float(dtype):  # maximumf / minimumf propagate NaN like torch.amax
                 return s.op("arith.maximumf" if kind == "max" else "arith.minimumf", a, out, dtype=dtype)
             return s.op("arith.maxsi" if kind == "max" else "arith.minsi", a, out, dtype=dtype)

@@ -106,3 +106,113 @@ func.func @one_tile(%x: tensor<8x8xf32>) -> tensor<8x8xf32> {
   }
   return %r : tensor<8x8xf32>
 }
+
+// -----
+
+// Softmax: exp(x - max) is read by the row sum and by the divide through
+// register edges. Its body is expensive (exp), so it is not recomputed in
+// each consumer: it runs once per tile, writing into the tile of the
+// group's output, which the divide then updates in place.
+// CHECK-LABEL: func.func @softmax_exp_once
+// CHECK: scf.forall (%[[I:.*]]) = (0) to (8) step (2) shared_outs(%[[OUT:.*]] = %{{.*}})
+// CHECK: %[[X:.*]] = tensor.extract_slice %arg0[%[[I]], 0] [2, 64]
+// CHECK: %[[MAX:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<2x64xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[DEST:.*]] = tensor.extract_slice %[[OUT]][%[[I]], 0] [2, 64]
+// CHECK: %[[EXP:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[MAX]] : {{.*}}) outs(%[[DEST]] : tensor<2x64xf32>)
+// CHECK: math.exp
+// CHECK-NOT: math.exp
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[EXP]] : tensor<2x64xf32>)
+// CHECK: arith.addf
+// CHECK: %[[DIV:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<2xf32>) outs(%[[EXP]] : tensor<2x64xf32>)
+// CHECK-NEXT: ^bb0(%[[S:.*]]: f32, %[[E:.*]]: f32):
+// CHECK-NEXT: arith.divf %[[E]], %[[S]]
+// CHECK: tensor.parallel_insert_slice %[[DIV]] into %[[OUT]]
+// CHECK-NOT: math.exp
+func.func @softmax_exp_once(%x: tensor<8x64xf32>) -> tensor<8x64xf32> {
+  %r = welder.group "g" tile [2, 64] (%x) : (tensor<8x64xf32>) -> tensor<8x64xf32> {
+  ^bb0(%a: tensor<8x64xf32>):
+    %ninf = arith.constant 0xFF800000 : f32
+    %zero = arith.constant 0.0 : f32
+    %er = tensor.empty() : tensor<8xf32>
+    %e = tensor.empty() : tensor<8x64xf32>
+    %mi = linalg.fill {welder.levels = [#welder.level<shared>]} ins(%ninf : f32) outs(%er : tensor<8xf32>) -> tensor<8xf32>
+    %m = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>], iterator_types = ["parallel", "reduction"]}
+        ins(%a : tensor<8x64xf32>) outs(%mi : tensor<8xf32>) attrs = {welder.levels = [#welder.level<shared>]} {
+    ^bb0(%v: f32, %o: f32):
+      %y = arith.maximumf %v, %o : f32
+      linalg.yield %y : f32
+    } -> tensor<8xf32>
+    %p = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+        ins(%a, %m : tensor<8x64xf32>, tensor<8xf32>) outs(%e : tensor<8x64xf32>) attrs = {welder.levels = [#welder.level<register>]} {
+    ^bb0(%v: f32, %w: f32, %o: f32):
+      %d = arith.subf %v, %w : f32
+      %y = math.exp %d : f32
+      linalg.yield %y : f32
+    } -> tensor<8x64xf32>
+    %si = linalg.fill {welder.levels = [#welder.level<shared>]} ins(%zero : f32) outs(%er : tensor<8xf32>) -> tensor<8xf32>
+    %s = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>], iterator_types = ["parallel", "reduction"]}
+        ins(%p : tensor<8x64xf32>) outs(%si : tensor<8xf32>) attrs = {welder.levels = [#welder.level<shared>]} {
+    ^bb0(%v: f32, %o: f32):
+      %y = arith.addf %v, %o : f32
+      linalg.yield %y : f32
+    } -> tensor<8xf32>
+    %q = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+        ins(%p, %s : tensor<8x64xf32>, tensor<8xf32>) outs(%e : tensor<8x64xf32>) attrs = {welder.levels = [#welder.level<global>]} {
+    ^bb0(%v: f32, %w: f32, %o: f32):
+      %y = arith.divf %v, %w : f32
+      linalg.yield %y : f32
+    } -> tensor<8x64xf32>
+    welder.yield %q : tensor<8x64xf32>
+  }
+  return %r : tensor<8x64xf32>
+}
+
+// -----
+
+// A cheap producer read by two consumers (layernorm's x - mean, squared for
+// the variance and normalised) is still recomputed in each: a subtraction
+// costs less than storing and reloading its tile.
+// CHECK-LABEL: func.func @cheap_producer_recomputed
+// CHECK: scf.forall
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.subf
+// CHECK-NEXT: arith.mulf
+// CHECK-NEXT: arith.addf
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.subf
+// CHECK-NEXT: arith.mulf
+// CHECK-NOT: linalg.generic
+// CHECK: scf.forall.in_parallel
+func.func @cheap_producer_recomputed(%x: tensor<8x64xf32>, %mean: tensor<8xf32>) -> tensor<8x64xf32> {
+  %r = welder.group "g" tile [2, 64] (%x, %mean) : (tensor<8x64xf32>, tensor<8xf32>) -> tensor<8x64xf32> {
+  ^bb0(%a: tensor<8x64xf32>, %b: tensor<8xf32>):
+    %zero = arith.constant 0.0 : f32
+    %er = tensor.empty() : tensor<8xf32>
+    %e = tensor.empty() : tensor<8x64xf32>
+    %c = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+        ins(%a, %b : tensor<8x64xf32>, tensor<8xf32>) outs(%e : tensor<8x64xf32>) attrs = {welder.levels = [#welder.level<register>]} {
+    ^bb0(%v: f32, %w: f32, %o: f32):
+      %d = arith.subf %v, %w : f32
+      linalg.yield %d : f32
+    } -> tensor<8x64xf32>
+    %si = linalg.fill {welder.levels = [#welder.level<shared>]} ins(%zero : f32) outs(%er : tensor<8xf32>) -> tensor<8xf32>
+    %s = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>], iterator_types = ["parallel", "reduction"]}
+        ins(%c : tensor<8x64xf32>) outs(%si : tensor<8xf32>) attrs = {welder.levels = [#welder.level<shared>]} {
+    ^bb0(%v: f32, %o: f32):
+      %sq = arith.mulf %v, %v : f32
+      %y = arith.addf %sq, %o : f32
+      linalg.yield %y : f32
+    } -> tensor<8xf32>
+    %q = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+        ins(%c, %s : tensor<8x64xf32>, tensor<8xf32>) outs(%e : tensor<8x64xf32>) attrs = {welder.levels = [#welder.level<global>]} {
+    ^bb0(%v: f32, %w: f32, %o: f32):
+      %y = arith.mulf %v, %w : f32
+      linalg.yield %y : f32
+    } -> tensor<8x64xf32>
+    welder.yield %q : tensor<8x64xf32>
+  }
+  return %r : tensor<8x64xf32>
+}

@@ -3,21 +3,28 @@
 // One fused loop nest per welder.group, on tensors:
 //   1. `register` edges: the elementwise producer is fused into its
 //      consumer's body (upstream elementwise fusion), so the intermediate
-//      never exists as a tensor;
+//      never exists as a tensor; a producer with several consumers is
+//      recomputed in each only where its body is cheap, else it is computed
+//      once per tile like a `shared` producer (softmax's exp(x - max));
 //   2. `shared` edges: the sink is tiled by the group's tile and every such
 //      producer is computed tile by tile inside the loop (upstream
 //      tile-and-fuse), so the intermediate is a tile-sized buffer that stays
 //      in cache;
-//   3. the group is inlined; roller then tiles what runs inside each tile.
+//   3. an elementwise consumer of such a tile that reads it where it writes
+//      updates it in place, the tile living in the consumer's destination;
+//   4. the group is inlined; roller then tiles what runs inside each tile.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Welder/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Transforms/CSE.h"
 
 namespace mlir::fourfold::welder {
 #define GEN_PASS_DEF_WELDERLOWER
@@ -52,6 +59,26 @@ void dropRollerTiles(Operation *op) {
     op->removeAttr(name);
 }
 
+/// Rough vector ops per element of an elementwise body. Transcendental math
+/// becomes a polynomial of ~20 ops (roller's MathApprox, upstream's exp) or
+/// a libm call; sqrt, rounding, fma and the like are one instruction.
+int64_t bodyCost(linalg::GenericOp op) {
+  int64_t cost = 0;
+  for (Operation &bodyOp : op.getBlock()->without_terminator()) {
+    bool cheapMath =
+        isa<math::AbsFOp, math::AbsIOp, math::CopySignOp, math::FmaOp,
+            math::FloorOp, math::CeilOp, math::RoundOp, math::RoundEvenOp,
+            math::TruncOp, math::SqrtOp, math::RsqrtOp>(bodyOp);
+    cost += isa<math::MathDialect>(bodyOp.getDialect()) && !cheapMath ? 20 : 1;
+  }
+  return cost;
+}
+
+/// Recomputing a producer in a second consumer costs its body again per
+/// element; computing it once costs a store and a load of its tile. Up to
+/// this many ops recomputing wins (layernorm's x - mean, a bias + relu).
+constexpr int64_t kRecomputeLimit = 8;
+
 /// Fuses every `register` producer into its generic consumers.
 void fuseRegisterEdges(RewriterBase &rewriter, Block &body) {
   bool changed = true;
@@ -69,9 +96,17 @@ void fuseRegisterEdges(RewriterBase &rewriter, Block &body) {
             !linalg::areElementwiseOpsFusable(&operand))
           continue;
         Operation *producer = result.getOwner();
-        // A producer with several users is recomputed in each (it is
-        // elementwise: cheap in registers), so that fusion never has to keep
-        // its result alive as an extra output.
+        // A producer with several users is recomputed in each when that is
+        // cheap, so that fusion never has to keep its result alive as an
+        // extra output. An expensive one (softmax's exp(x - max), read by
+        // the row sum and the divide: each exp pass took ~19 of the ~77 us
+        // of 12x128x128) stays an operator of its own: tile-and-fuse then
+        // computes its tile inside the group's loop, once (CSE merges the
+        // copies fused for each consumer).
+        auto generic = dyn_cast<linalg::GenericOp>(producer);
+        if (!producer->hasOneUse() && generic &&
+            bodyCost(generic) > kRecomputeLimit)
+          continue;
         if (!producer->hasOneUse()) {
           rewriter.setInsertionPoint(producer);
           Operation *copy = rewriter.clone(*producer);
@@ -106,6 +141,68 @@ void fuseRegisterEdges(RewriterBase &rewriter, Block &body) {
   }
 }
 
+/// An elementwise `consumer` that reads, at the indices it writes, a tile
+/// materialised by an elementwise producer just before it (softmax's
+/// exp(x - max), also read by the row sum) updates that tile in place, and
+/// the producer writes it straight into the consumer's destination:
+/// bufferization otherwise allocated a temporary per tile (128 KiB for
+/// softmax's 4 x 64 rows of 128) and streamed it once more. The rewrite is
+/// always correct on tensors (neither op reads its init); it is only done
+/// where every other reader of the tile comes first, so that bufferizing in
+/// place needs no copy.
+void writeInPlace(RewriterBase &rewriter, DominanceInfo &dominance,
+                  linalg::GenericOp consumer) {
+  if (consumer.getNumDpsInits() != 1 || consumer.getNumReductionLoops() != 0 ||
+      !consumer.hasPureTensorSemantics())
+    return;
+  OpOperand *init = consumer.getDpsInitOperand(0);
+  if (consumer.payloadUsesValueFromOperand(init))
+    return;
+  Value dest = init->get();
+  AffineMap initMap = consumer.getMatchingIndexingMap(init);
+  for (OpOperand *input : consumer.getDpsInputOperands()) {
+    Value tile = input->get();
+    auto producer = tile.getDefiningOp<linalg::GenericOp>();
+    if (!producer || producer->getBlock() != consumer->getBlock() ||
+        producer.getNumDpsInits() != 1 ||
+        producer.getNumReductionLoops() != 0 ||
+        producer.payloadUsesValueFromOperand(producer.getDpsInitOperand(0)) ||
+        tile.getType() != dest.getType() ||
+        consumer.getMatchingIndexingMap(input) != initMap)
+      continue;
+    // Read once by the consumer, and by everything else before it.
+    bool othersFirst = llvm::all_of(tile.getUses(), [&](OpOperand &use) {
+      Operation *user = use.getOwner();
+      return user == consumer ? &use == input
+                              : user->getBlock() == consumer->getBlock() &&
+                                    user->isBeforeInBlock(consumer);
+    });
+    if (!othersFirst)
+      continue;
+    // The destination (a slice of the loop's shared output) must exist
+    // where the producer runs: move its slice up if need be.
+    if (!dominance.properlyDominates(dest, producer)) {
+      auto slice = dest.getDefiningOp<tensor::ExtractSliceOp>();
+      if (!slice || slice->getBlock() != producer->getBlock() ||
+          !llvm::all_of(slice->getOperands(), [&](Value operand) {
+            return dominance.properlyDominates(operand, producer);
+          }))
+        continue;
+      rewriter.moveOpBefore(slice, producer);
+    }
+    rewriter.modifyOpInPlace(producer,
+                             [&] { producer.getDpsInitOperand(0)->set(dest); });
+    rewriter.replaceAllUsesWith(consumer.getMatchingBlockArgument(input),
+                                consumer.getMatchingBlockArgument(init));
+    rewriter.modifyOpInPlace(consumer, [&] { init->set(tile); });
+    // The input is now unused: drop it.
+    rewriter.setInsertionPoint(consumer);
+    (void)linalg::deduplicateOperandsAndRemoveDeadResults(rewriter, consumer,
+                                                          /*removeOutputs=*/false);
+    return;
+  }
+}
+
 struct WelderLowerPass
     : public mlir::fourfold::welder::impl::WelderLowerBase<WelderLowerPass> {
   using Base::Base;
@@ -135,6 +232,14 @@ struct WelderLowerPass
     if (tiled &&
         failed(tileAndFuse(rewriter, cast<TilingInterface>(sink), *tile, group)))
       return failure();
+    // A producer fused for each of its consumers is computed once (the
+    // copies are identical), then its readers share one tile.
+    DominanceInfo dominance;
+    eliminateCommonSubExpressions(rewriter, dominance, group);
+    SmallVector<linalg::GenericOp> generics;
+    group.getBody().walk([&](linalg::GenericOp op) { generics.push_back(op); });
+    for (linalg::GenericOp op : generics)
+      writeInPlace(rewriter, dominance, op);
     // Clones made by the fusion carry the attributes too.
     group.getBody().walk([&](Operation *op) {
       dropWelderAttrs(op);
