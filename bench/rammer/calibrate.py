@@ -50,27 +50,34 @@ def median_us(fn, x, repeat):
     return float(np.median(t)) * 1e6
 
 
+def measure(kernels: int = 16, repeat: int = 2000, verbose: bool = True) -> tuple[float, float]:
+    """(one parallel region's fork + join, one barrier with its vEU claim), in microseconds, with
+    the current thread count: the differences between chains of `kernels` and 3 x `kernels`."""
+    x = np.random.default_rng(0).standard_normal((2, 64)).astype(np.float32)
+    res = {}
+    for length in (kernels, 3 * kernels):
+        src = program(length, chain=True)
+        for mode in ("off", "on"):
+            fn = fourfold.compile(src, pipeline=fourfold.Pipeline.cpu(welder=False, rammer=mode == "on"))
+            loops = fn.stages["loops"]
+            res[(length, mode)] = (median_us(fn, x, repeat), loops.count("omp.parallel"),
+                                   loops.count("omp.barrier"))
+            if verbose:
+                print(f"chain of {length:3d}, rammer {mode:3}: {res[(length, mode)][0]:7.2f} us, "
+                      f"{res[(length, mode)][1]} parallel regions, {res[(length, mode)][2]} barriers", flush=True)
+    (a_off, ra, _), (b_off, rb, _) = res[(kernels, "off")], res[(3 * kernels, "off")]
+    (a_on, _, ba), (b_on, _, bb) = res[(kernels, "on")], res[(3 * kernels, "on")]
+    return (b_off - a_off) / (rb - ra), (b_on - a_on) / (bb - ba)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kernels", type=int, default=16)
     ap.add_argument("--repeat", type=int, default=2000)
     args = ap.parse_args()
-    n = args.kernels
-    x = np.random.default_rng(0).standard_normal((2, 64)).astype(np.float32)
-    res = {}
-    for length in (n, 3 * n):
-        src = program(length, chain=True)
-        for mode in ("off", "on"):
-            fn = fourfold.compile(src, pipeline=fourfold.Pipeline.cpu(welder=False, rammer=mode == "on"))
-            loops = fn.stages["loops"]
-            res[(length, mode)] = (median_us(fn, x, args.repeat), loops.count("omp.parallel"),
-                                   loops.count("omp.barrier"))
-            print(f"chain of {length:3d}, rammer {mode:3}: {res[(length, mode)][0]:7.2f} us, "
-                  f"{res[(length, mode)][1]} parallel regions, {res[(length, mode)][2]} barriers", flush=True)
-    (a_off, ra, _), (b_off, rb, _) = res[(n, "off")], res[(3 * n, "off")]
-    (a_on, _, ba), (b_on, _, bb) = res[(n, "on")], res[(3 * n, "on")]
-    print(f"one parallel region (fork + join): {(b_off - a_off) / (rb - ra):.2f} us")
-    print(f"one barrier (+ vEU claim, tiny rTask): {(b_on - a_on) / (bb - ba):.2f} us")
+    region, barrier = measure(args.kernels, args.repeat)
+    print(f"one parallel region (fork + join): {region:.2f} us")
+    print(f"one barrier (+ vEU claim, tiny rTask): {barrier:.2f} us")
 
 
 if __name__ == "__main__":

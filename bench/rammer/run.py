@@ -50,16 +50,20 @@ def worker(args):
     import fourfold
     from fourfold.examples.parallel import torch_ops
 
+    from calibrate import measure
+
     torch.set_num_threads(args.threads[0])
     tops = torch_ops()
     rows = {}
+    # What a launch and a barrier cost at this thread count, to turn counts into overhead.
+    region_us, barrier_us = measure(4 if args.smoke else 16, 100 if args.smoke else 1000, verbose=False)
     for name, make in graphs(args.smoke).items():
         if args.graphs and not re.search(args.graphs, name):
             continue
         prog = make()
         inputs = prog.inputs(seed=0)
         expected = prog.reference(*[x.astype(np.float64) for x in inputs])
-        row = {}
+        row = {"region_us": region_us, "barrier_us": barrier_us}
         for label, rammer in (("fourfold", True), ("no_rammer", False)):
             t = time.perf_counter()
             compiled = fourfold.compile(prog.mlir, pipeline=fourfold.Pipeline.cpu(rammer=rammer))
@@ -97,26 +101,38 @@ def markdown(result):
            "of that is the call itself).",
            "fourfold: default CPU pipeline (welder, roller, rammer). no-rammer: rammer=false (one OpenMP "
            "parallel region per parallel kernel). Launches: parallel regions per run; barriers: step "
-           "barriers inside programs.", ""]
+           "barriers inside programs. Scheduling overhead: launches x the measured cost of a parallel "
+           "region's fork and join, plus barriers x the measured cost of a barrier with its vEU claim "
+           "(bench/rammer/calibrate.py, run at the start of each thread count; costs in the heading).",
+           ""]
     for threads, rows in sorted(result["threads"].items()):
+        costs = next((r for r in rows.values() if "region_us" in r), {})
         out += [f"## {threads} thread(s)", "",
-                "| graph | launches (off -> on) | barriers | fourfold us | no-rammer us | PyTorch us | "
-                "rammer speedup | vs PyTorch | compile s |",
-                "|---|---|---|---|---|---|---|---|---|"]
-        sp, vt = [], []
+                f"A parallel region costs {costs.get('region_us', float('nan')):.2f} us, a barrier "
+                f"{costs.get('barrier_us', float('nan')):.2f} us at this thread count.", "",
+                "| graph | launches (off -> on) | barriers | sched. overhead us (off -> on) | fourfold us | "
+                "no-rammer us | PyTorch us | rammer speedup | vs PyTorch | compile s |",
+                "|---|---|---|---|---|---|---|---|---|---|"]
+        sp, vt, cuts = [], [], []
         for name, r in rows.items():
             if "error" in r:
-                out.append(f"| {name} | {r['error']} |" + " |" * 7)
+                out.append(f"| {name} | {r['error']} |" + " |" * 8)
                 continue
             s = r["no_rammer_s"] / r["fourfold_s"]
             t = r["torch_s"] / r["fourfold_s"]
             sp.append(s)
             vt.append(t)
+            before = r["no_rammer_launches"] * r["region_us"]
+            after = r["fourfold_launches"] * r["region_us"] + r["fourfold_barriers"] * r["barrier_us"]
+            cut = f"{before / after:.1f}x" if after > 0 else "-"
+            if after > 0 and before > 0:
+                cuts.append(before / after)
             out.append(f"| {name} | {r['no_rammer_launches']} -> {r['fourfold_launches']} | "
-                       f"{r['fourfold_barriers']} | {r['fourfold_s'] * 1e6:.1f} | {r['no_rammer_s'] * 1e6:.1f} | "
+                       f"{r['fourfold_barriers']} | {before:.1f} -> {after:.1f} ({cut}) | "
+                       f"{r['fourfold_s'] * 1e6:.1f} | {r['no_rammer_s'] * 1e6:.1f} | "
                        f"{r['torch_s'] * 1e6:.1f} | {s:.2f}x | {t:.2f}x | {r['fourfold_compile_s']:.2f} |")
         out += ["", f"Geomeans (above 1: fourfold with rammer faster): over no-rammer {geomean(sp):.2f}x, "
-                f"over PyTorch eager {geomean(vt):.2f}x.", ""]
+                f"over PyTorch eager {geomean(vt):.2f}x; scheduling overhead cut {geomean(cuts):.1f}x.", ""]
     return "\n".join(out) + "\n"
 
 
