@@ -50,13 +50,17 @@ def WelderLower : Pass<"welder-lower", "ModuleOp"> {
   let summary = "Turn each welder.group into one fused loop nest (CPU)";
   let description = [{
     For every group: producers whose edge is `register` are fused into their
-    consumers' bodies (no intermediate tensor at all); then the group's sink
-    is tiled by the group's `tile` (an scf.forall over the cores, or scf.for)
-    and every producer with a `shared` edge is computed tile by tile inside
-    that loop, so its intermediate lives in a tile-sized buffer that stays in
-    cache instead of a whole tensor in DRAM. The group is then inlined into
-    its function; roller tiles the operators inside each group tile for
-    registers (treating one group tile as one core's work).
+    consumers' bodies (no intermediate tensor at all; a producer read by
+    several consumers is recomputed in each only when its body is cheap,
+    else it is handled like a `shared` one and computed once); then the
+    group's sink is tiled by the group's `tile` (an scf.forall over the cores,
+    or scf.for) and every producer with a `shared` edge is computed tile by
+    tile inside that loop, so its intermediate lives in a tile-sized buffer
+    that stays in cache instead of a whole tensor in DRAM. An elementwise
+    consumer reading such a tile where it writes updates it in place, in its
+    own destination. The group is then inlined into its function; roller
+    tiles the operators inside each group tile for registers (treating one
+    group tile as one core's work).
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"true",
