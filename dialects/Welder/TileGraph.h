@@ -26,6 +26,13 @@
 
 namespace mlir::fourfold::welder {
 
+/// Whether a group computes `producer`'s tile once and keeps it in fast memory
+/// rather than recomputing it inside each of its elementwise consumers: a
+/// generic with several users whose body is expensive (transcendental math,
+/// ~20 vector ops each). The policy prices it once, marks its edge `shared`,
+/// and welder-lower keeps it an operator of its own.
+bool computedOnce(Operation *producer);
+
 /// Tile (per loop of `producer`) that produces what a tile `consumerTile` of
 /// the consumer's loops reads through operand `operand` of `consumer`: the
 /// operand's extents (windows widen by their halos, clamped to the

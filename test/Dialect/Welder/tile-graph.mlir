@@ -167,3 +167,50 @@ func.func @narrow_columns(%a: tensor<4x197x197xf32>, %b: tensor<4x197x16xf32>) -
   %m = linalg.batch_matmul ins(%a, %b : tensor<4x197x197xf32>, tensor<4x197x16xf32>) outs(%c : tensor<4x197x16xf32>) -> tensor<4x197x16xf32>
   return %m : tensor<4x197x16xf32>
 }
+
+// -----
+
+// Softmax over rows: exp(x - max) feeds both the row sum and the divide. Its
+// body is expensive (a transcendental), so the group computes its tile once
+// and keeps it (`shared`) instead of recomputing it in each consumer.
+// CHECK-LABEL: func.func @softmax_rows
+// CHECK: welder.group "softmax_rows_g0"
+// CHECK: linalg.generic {{.*}} ins(%arg1, %{{.*}} : tensor<64x128xf32>, tensor<64xf32>) {{.*}} attrs =  {welder.levels = [#welder.level<shared>]
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.subf
+// CHECK-NEXT: math.exp
+// CHECK-NOT: welder.group
+#id = affine_map<(i, j) -> (i, j)>
+#row = affine_map<(i, j) -> (i)>
+// expected-remark @below {{welder: 6 operators -> 1 kernels}}
+func.func @softmax_rows(%x: tensor<64x128xf32>) -> tensor<64x128xf32> {
+  %ninf = arith.constant 0xFF800000 : f32
+  %zero = arith.constant 0.0 : f32
+  %e1 = tensor.empty() : tensor<64xf32>
+  %m0 = linalg.fill ins(%ninf : f32) outs(%e1 : tensor<64xf32>) -> tensor<64xf32>
+  %m = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<64x128xf32>) outs(%m0 : tensor<64xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %r = arith.maxnumf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<64xf32>
+  %e2 = tensor.empty() : tensor<64x128xf32>
+  %p = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %m : tensor<64x128xf32>, tensor<64xf32>) outs(%e2 : tensor<64x128xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %d = arith.subf %a, %b : f32
+    %r = math.exp %d : f32
+    linalg.yield %r : f32
+  } -> tensor<64x128xf32>
+  %s0 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<64xf32>) -> tensor<64xf32>
+  %s = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%p : tensor<64x128xf32>) outs(%s0 : tensor<64xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %r = arith.addf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<64xf32>
+  // expected-remark @below {{welder: 6 operator(s) in one kernel}}
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%p, %s : tensor<64x128xf32>, tensor<64xf32>) outs(%e2 : tensor<64x128xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %r = arith.divf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<64x128xf32>
+  return %y : tensor<64x128xf32>
+}

@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Welder/Passes.h"
+#include "Welder/TileGraph.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -59,26 +60,6 @@ void dropRollerTiles(Operation *op) {
     op->removeAttr(name);
 }
 
-/// Rough vector ops per element of an elementwise body. Transcendental math
-/// becomes a polynomial of ~20 ops (roller's MathApprox, upstream's exp) or
-/// a libm call; sqrt, rounding, fma and the like are one instruction.
-int64_t bodyCost(linalg::GenericOp op) {
-  int64_t cost = 0;
-  for (Operation &bodyOp : op.getBlock()->without_terminator()) {
-    bool cheapMath =
-        isa<math::AbsFOp, math::AbsIOp, math::CopySignOp, math::FmaOp,
-            math::FloorOp, math::CeilOp, math::RoundOp, math::RoundEvenOp,
-            math::TruncOp, math::SqrtOp, math::RsqrtOp>(bodyOp);
-    cost += isa<math::MathDialect>(bodyOp.getDialect()) && !cheapMath ? 20 : 1;
-  }
-  return cost;
-}
-
-/// Recomputing a producer in a second consumer costs its body again per
-/// element; computing it once costs a store and a load of its tile. Up to
-/// this many ops recomputing wins (layernorm's x - mean, a bias + relu).
-constexpr int64_t kRecomputeLimit = 8;
-
 /// Fuses every `register` producer into its generic consumers.
 void fuseRegisterEdges(RewriterBase &rewriter, Block &body) {
   bool changed = true;
@@ -103,9 +84,7 @@ void fuseRegisterEdges(RewriterBase &rewriter, Block &body) {
         // of 12x128x128) stays an operator of its own: tile-and-fuse then
         // computes its tile inside the group's loop, once (CSE merges the
         // copies fused for each consumer).
-        auto generic = dyn_cast<linalg::GenericOp>(producer);
-        if (!producer->hasOneUse() && generic &&
-            bodyCost(generic) > kRecomputeLimit)
+        if (computedOnce(producer))
           continue;
         if (!producer->hasOneUse()) {
           rewriter.setInsertionPoint(producer);

@@ -3,6 +3,7 @@
 #include "Welder/TileGraph.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -12,6 +13,33 @@
 using namespace mlir;
 using namespace mlir::fourfold;
 using namespace mlir::fourfold::welder;
+
+/// Rough vector ops per element of an elementwise body. Transcendental math
+/// becomes a polynomial of ~20 ops (roller's MathApprox, upstream's exp) or
+/// a libm call; sqrt, rounding, fma and the like are one instruction.
+static int64_t bodyCost(linalg::GenericOp op) {
+  int64_t cost = 0;
+  for (Operation &bodyOp : op.getBlock()->without_terminator()) {
+    bool cheapMath =
+        isa<math::AbsFOp, math::AbsIOp, math::CopySignOp, math::FmaOp,
+            math::FloorOp, math::CeilOp, math::RoundOp, math::RoundEvenOp,
+            math::TruncOp, math::SqrtOp, math::RsqrtOp>(bodyOp);
+    cost += isa<math::MathDialect>(bodyOp.getDialect()) && !cheapMath ? 20 : 1;
+  }
+  return cost;
+}
+
+/// Recomputing a producer in a second consumer costs its body again per
+/// element; computing it once costs a store and a load of its tile. Up to
+/// this many ops recomputing wins (layernorm's x - mean, a bias + relu);
+/// softmax's exp(x - max), read by the row sum and the divide, is computed
+/// once (each extra exp pass took ~19 of the ~77 us of 12x128x128).
+static constexpr int64_t kRecomputeLimit = 8;
+
+bool mlir::fourfold::welder::computedOnce(Operation *producer) {
+  auto generic = dyn_cast<linalg::GenericOp>(producer);
+  return generic && !producer->hasOneUse() && bodyCost(generic) > kRecomputeLimit;
+}
 using roller::OpInfo;
 using roller::OperandInfo;
 
@@ -235,7 +263,9 @@ GroupPlan TileGraph::evaluate(ArrayRef<unsigned> group, ArrayRef<int64_t> tile,
     double work = 1;
     for (int64_t size : t)
       work *= size;
-    plan.flops += plan.uses[n] * work * node.info.flopsPerPoint;
+    // A producer the group keeps in fast memory runs once per tile, not once
+    // per consumer.
+    plan.flops += (computedOnce(node.op) ? 1 : plan.uses[n]) * work * node.info.flopsPerPoint;
     for (auto [k, operand] : llvm::enumerate(node.info.operands)) {
       if (operand.dims.empty())
         continue; // a scalar

@@ -63,7 +63,8 @@ MemoryLevel levelOf(const TileGraph &graph, const GroupPlan &plan, unsigned n) {
   if (n == plan.sink)
     return MemoryLevel::Global;
   const Node &node = graph.nodes()[n];
-  if (!isa<linalg::GenericOp>(node.op) || linalg::LinalgOp(node.op).getNumReductionLoops() != 0)
+  if (!isa<linalg::GenericOp>(node.op) || linalg::LinalgOp(node.op).getNumReductionLoops() != 0 ||
+      computedOnce(node.op))
     return MemoryLevel::Shared;
   for (auto [user, operand] : node.users) {
     Operation *consumer = graph.nodes()[user].op;
