@@ -36,6 +36,7 @@ struct OpInfo {
   llvm::SmallVector<OperandInfo> operands;
   double flopsPerPoint = 1;            // arithmetic ops per iteration point
   bool expandedMath = false;           // erf / tanh / exp...: long polynomial chains on the CPU
+  bool isCopy = false;                 // the body yields its one input (a transpose, a copy)
   Type elemType;                       // of the output (picks the peak)
   unsigned numLoops() const { return ranges.size(); }
 };

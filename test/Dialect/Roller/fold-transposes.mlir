@@ -83,3 +83,54 @@ func.func @unsigned(%x: tensor<2x64xi8>, %w: tensor<32x64xi8>, %c: tensor<2x32xi
   %r = linalg.matmul {cast = #linalg.type_fn<cast_unsigned>} ins(%x, %t : tensor<2x64xi8>, tensor<64x32xi8>) outs(%c : tensor<2x32xi32>) -> tensor<2x32xi32>
   return %r : tensor<2x32xi32>
 }
+
+// -----
+
+// The other way: a generic q @ k^T (k read with its contiguous dimension
+// along the reduction) with more than max-rows rows gets k transposed once
+// (n contiguous) and becomes linalg.matmul, roller's outer-product kernel.
+// CHECK-LABEL: func.func @scores
+// CHECK-SAME: %[[Q:.+]]: tensor<37x29xf32>, %[[K:.+]]: tensor<53x29xf32>
+// CHECK: %[[T:.+]] = linalg.transpose ins(%[[K]] : tensor<53x29xf32>) outs(%{{.*}} : tensor<29x53xf32>) permutation = [1, 0]
+// CHECK: linalg.matmul ins(%[[Q]], %[[T]] : tensor<37x29xf32>, tensor<29x53xf32>)
+func.func @scores(%q: tensor<37x29xf32>, %k: tensor<53x29xf32>, %c: tensor<37x53xf32>) -> tensor<37x53xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j, l) -> (i, l)>, affine_map<(i, j, l) -> (j, l)>, affine_map<(i, j, l) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+       ins(%q, %k : tensor<37x29xf32>, tensor<53x29xf32>) outs(%c : tensor<37x53xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<37x53xf32>
+  return %r : tensor<37x53xf32>
+}
+
+// -----
+
+// Per head (batch), attention's scores: k^T per head, then batch_matmul.
+// CHECK-LABEL: func.func @heads
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<3x197x64xf32>) outs(%{{.*}} : tensor<3x64x197xf32>) permutation = [0, 2, 1]
+// CHECK: linalg.batch_matmul ins
+func.func @heads(%q: tensor<3x197x64xf32>, %k: tensor<3x197x64xf32>, %c: tensor<3x197x197xf32>) -> tensor<3x197x197xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(h, i, j, l) -> (h, i, l)>, affine_map<(h, i, j, l) -> (h, j, l)>, affine_map<(h, i, j, l) -> (h, i, j)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+       ins(%q, %k : tensor<3x197x64xf32>, tensor<3x197x64xf32>) outs(%c : tensor<3x197x197xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<3x197x197xf32>
+  return %r : tensor<3x197x197xf32>
+}
+
+// -----
+
+// Few rows and k long enough for dot products: read in place.
+// CHECK-LABEL: func.func @few_rows_in_place
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.matmul indexing_maps
+func.func @few_rows_in_place(%x: tensor<4x64xf32>, %w: tensor<100x64xf32>, %c: tensor<4x100xf32>) -> tensor<4x100xf32> {
+  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+       ins(%x, %w : tensor<4x64xf32>, tensor<100x64xf32>) outs(%c : tensor<4x100xf32>) -> tensor<4x100xf32>
+  return %r : tensor<4x100xf32>
+}

@@ -44,11 +44,14 @@
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorTransforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
@@ -63,6 +66,7 @@ using namespace mlir::fourfold::roller;
 namespace {
 
 constexpr llvm::StringLiteral kVectorizeMarker = "roller.register_tile";
+constexpr llvm::StringLiteral kTransposeMarker = "roller.transpose_tile";
 
 /// Peels `loop` when its step may not divide its range, then the loops
 /// nested directly in the full-tile part, recursively. Partial parts are
@@ -217,6 +221,122 @@ bool isDotProduct(linalg::LinalgOp op) {
     auto last = dyn_cast<AffineDimExpr>(map.getResults().back());
     return last && last.getPosition() == r;
   });
+}
+
+/// Whether `op`'s maps are linalg.matmul's or linalg.batch_matmul's own.
+bool hasPlainMatmulMaps(linalg::LinalgOp op) {
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  MLIRContext *ctx = op.getContext();
+  return maps == linalg::MatmulOp::getDefaultIndexingMaps(ctx) ||
+         maps == linalg::BatchMatmulOp::getDefaultIndexingMaps(ctx);
+}
+
+/// A copy that yields its one input read through a permutation whose
+/// contiguous loop is not the output's (linalg.transpose, welder's
+/// transposed slices): the policy's transposing copies, which
+/// transposeTile moves through vector registers.
+/// Returns the input's and the output's contiguous loops.
+std::optional<std::pair<unsigned, unsigned>> transposingCopy(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() != 0)
+    return std::nullopt;
+  Block *body = op.getBlock();
+  if (body->getOperations().size() != 1 ||
+      body->getTerminator()->getNumOperands() != 1 ||
+      body->getTerminator()->getOperand(0) != body->getArgument(0))
+    return std::nullopt;
+  AffineMap in = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (!in.isPermutation() || !out.isPermutation() || in.getNumResults() == 0)
+    return std::nullopt;
+  unsigned a = cast<AffineDimExpr>(in.getResults().back()).getPosition();
+  unsigned b = cast<AffineDimExpr>(out.getResults().back()).getPosition();
+  if (a == b)
+    return std::nullopt;
+  return std::make_pair(a, b);
+}
+
+/// A register tile of a transposing copy (every loop but the input's
+/// contiguous `a` and the output's contiguous `b` of extent 1, both at
+/// most 16): the input's rows along a are read as one V x V vector block
+/// (V a power of two, rows and lanes past the tile padded and never
+/// written), vector.transpose'd, and written as the output's rows along b.
+/// The transpose is lowered right here to shuffles (upstream's 16x16
+/// lowering for 16 x 16 32-bit tiles: 64 two-source shuffles; a flat
+/// 1-D shuffle otherwise); the pipeline's default lowering would extract
+/// and insert element by element.
+FailureOr<Value> transposeTile(RewriterBase &rewriter, linalg::LinalgOp op) {
+  std::optional<std::pair<unsigned, unsigned>> loops = transposingCopy(op);
+  if (!loops || !op.hasPureTensorSemantics())
+    return failure();
+  auto [a, b] = *loops;
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  // Per loop: its extent (a partial cache tile's register tiles have
+  // dynamic ones, bounded by the register tile) and a constant bound.
+  OpOperand *input = op.getDpsInputOperand(0);
+  AffineMap inMap = op.getMatchingIndexingMap(input);
+  unsigned n = op.getNumLoops();
+  SmallVector<OpFoldResult> extents(n);
+  SmallVector<int64_t> bounds(n);
+  for (auto [pos, e] : llvm::enumerate(inMap.getResults())) {
+    unsigned d = cast<AffineDimExpr>(e).getPosition();
+    extents[d] = tensor::getMixedSize(rewriter, loc, input->get(), pos);
+    FailureOr<int64_t> ub = ValueBoundsConstraintSet::computeConstantBound(
+        presburger::BoundType::UB, ValueBoundsConstraintSet::Variable(input->get(), pos),
+        /*stopCondition=*/nullptr, /*closedUB=*/true);
+    if (failed(ub))
+      return failure();
+    bounds[d] = *ub;
+  }
+  for (unsigned d = 0; d < n; ++d)
+    if (d != a && d != b && bounds[d] != 1)
+      return failure();
+  int64_t side = llvm::PowerOf2Ceil(std::max(bounds[a], bounds[b]));
+  Type et = getElementTypeOrSelf(op.getDpsInits()[0].getType());
+  if (side > 16 || !et.isIntOrFloat())
+    return failure();
+  auto staticOr = [](OpFoldResult size) {
+    std::optional<int64_t> c = getConstantIntValue(size);
+    return c ? *c : ShapedType::kDynamic;
+  };
+  // The 2-D slice of an operand whose dimension `rowLoop` is the rows and
+  // whose last dimension is the columns, every other dimension of extent 1.
+  auto slice2d = [&](OpOperand *operand, unsigned rowLoop,
+                     SmallVector<OpFoldResult> &offsets,
+                     SmallVector<OpFoldResult> &sizes,
+                     SmallVector<OpFoldResult> &strides) -> Value {
+    AffineMap map = op.getMatchingIndexingMap(operand);
+    unsigned colLoop = cast<AffineDimExpr>(map.getResults().back()).getPosition();
+    for (AffineExpr e : map.getResults()) {
+      unsigned d = cast<AffineDimExpr>(e).getPosition();
+      offsets.push_back(rewriter.getIndexAttr(0));
+      sizes.push_back(d == rowLoop || d == colLoop ? extents[d] : rewriter.getIndexAttr(1));
+      strides.push_back(rewriter.getIndexAttr(1));
+    }
+    auto type = RankedTensorType::get({staticOr(extents[rowLoop]), staticOr(extents[colLoop])}, et);
+    return tensor::ExtractSliceOp::create(rewriter, loc, type, operand->get(), offsets,
+                                          sizes, strides);
+  };
+  SmallVector<OpFoldResult> inOffsets, inSizes, inStrides, outOffsets, outSizes, outStrides;
+  Value in = slice2d(input, b, inOffsets, inSizes, inStrides);
+  Value out = slice2d(op.getDpsInitOperand(0), a, outOffsets, outSizes, outStrides);
+  bool wholeA = staticOr(extents[a]) == side, wholeB = staticOr(extents[b]) == side;
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  auto blockType = VectorType::get({side, side}, et);
+  Value block = vector::TransferReadOp::create(
+      rewriter, loc, blockType, in, ValueRange{zero, zero},
+      ub::PoisonOp::create(rewriter, loc, et), ArrayRef<bool>{wholeB, wholeA});
+  auto transposed = vector::TransposeOp::create(rewriter, loc, block, ArrayRef<int64_t>{1, 0});
+  transposed->setAttr(kTransposeMarker, rewriter.getUnitAttr());
+  Value written = vector::TransferWriteOp::create(rewriter, loc, transposed.getResult(), out,
+                                                  ValueRange{zero, zero},
+                                                  ArrayRef<bool>{wholeA, wholeB})
+                      .getResult();
+  Value result = tensor::InsertSliceOp::create(rewriter, loc, written, op.getDpsInits()[0],
+                                               outOffsets, outSizes, outStrides);
+  rewriter.replaceOp(op, result);
+  return result;
 }
 
 /// A register tile in which every loop of extent 1 is dropped: each operand
@@ -936,6 +1056,9 @@ struct RollerLowerPass
     SmallVector<linalg::LinalgOp> toVectorize;
     for (linalg::LinalgOp op : registerTiles) {
       op->removeAttr(kVectorizeMarker);
+      // Transposing copies, partial tiles included (masked), see transposeTile.
+      if (succeeded(transposeTile(rewriter, op)))
+        continue;
       if (!op.hasPureTensorSemantics() || op.hasDynamicShape())
         continue; // a remainder tile: stays scalar
       // NCHW: vectors along the image row, see dropUnitLoops.
@@ -969,6 +1092,20 @@ struct RollerLowerPass
           toVectorize.push_back(linalgOp);
     }
     for (linalg::LinalgOp op : toVectorize) {
+      // A contraction written as a generic (a matmul tile of q @ k^T after
+      // roller-fold-transposes, the frontend's einsums) as its named op,
+      // which vectorises to vector.contract; the generic became broadcasts,
+      // mulf and a multi_reduction (256x256x32: 25x slower).
+      // Only with matmul's / batch_matmul's own maps: a tile of x @ w.T
+      // specialised to a mapped linalg.matmul vectorised wrongly (37x53x29
+      // with 53 columns in 64 lanes).
+      if (auto generic = dyn_cast<linalg::GenericOp>(op.getOperation()))
+        if (linalg::isaContractionOpInterface(op) && hasPlainMatmulMaps(op)) {
+          rewriter.setInsertionPoint(generic);
+          FailureOr<linalg::LinalgOp> named = linalg::specializeGenericOp(rewriter, generic);
+          if (succeeded(named))
+            op = *named;
+        }
       rewriter.setInsertionPoint(op);
       FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
           rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
@@ -981,6 +1118,25 @@ struct RollerLowerPass
       if (failed(result))
         continue; // not vectorisable (e.g. a 2-D convolution): stays scalar
       rewriter.replaceOp(op, result->replacements);
+    }
+    {
+      // transposeTile's blocks. 16 x 16 blocks of 32-bit elements: upstream's shuffle network;
+      // other blocks (8 x 8 on AVX2, f64, remainders of fewer lanes): one
+      // flat shuffle, which LLVM lowers to unpacks and permutes.
+      using vector::VectorTransposeLowering;
+      for (VectorTransposeLowering how :
+           {VectorTransposeLowering::Shuffle16x16, VectorTransposeLowering::Shuffle1D}) {
+        SmallVector<Operation *> left;
+        func.walk([&](vector::TransposeOp t) {
+          if (t->hasAttr(kTransposeMarker))
+            left.push_back(t);
+        });
+        if (left.empty())
+          break;
+        RewritePatternSet patterns(func.getContext());
+        vector::populateVectorTransposeLoweringPatterns(patterns, how);
+        (void)applyOpPatternsGreedily(left, std::move(patterns));
+      }
     }
     {
       RewritePatternSet patterns(func.getContext());
@@ -1105,7 +1261,10 @@ struct RollerLowerPass
     // Dot-product tiles peel their partials too: a row left over by mr
     // (the third of 3 rows of x @ w.T under 2 x 4 tiles) ran scalar over
     // every column (3x4097x1000: 2.25 ms, 0.38 ms with it vectorised).
-    bool partialsToo = vectorLoopIsSpatial(tiled) || isDotProduct(tiled);
+    // Transposing copies too: every tile then has static sizes and moves
+    // through vector registers (a 197-row remainder ran element by element).
+    bool partialsToo = vectorLoopIsSpatial(tiled) || isDotProduct(tiled) ||
+                       transposingCopy(tiled).has_value();
     if (!innermostLevelLoops.empty())
       if (auto outer = dyn_cast<scf::ForOp>(innermostLevelLoops.front().getOperation()))
         peelNest(rewriter, outer, partialsToo);

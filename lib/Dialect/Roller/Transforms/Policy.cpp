@@ -40,6 +40,10 @@ static constexpr double kInfinity = std::numeric_limits<double>::infinity();
 static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
 
+/// Cache tile of a transposing copy along each of its two contiguous loops
+/// (elements): see constructCPU.
+static constexpr int64_t kTransposeBlock = 64;
+
 //===----------------------------------------------------------------------===//
 // Describing an operator
 //===----------------------------------------------------------------------===//
@@ -135,6 +139,11 @@ FailureOr<OpInfo> mlir::fourfold::roller::analyzeOp(linalg::LinalgOp op,
       flops += 1;
   }
   info.flopsPerPoint = std::max(1.0, flops);
+  Block *block = op.getBlock();
+  info.isCopy = op.getNumDpsInputs() == 1 && op.getNumDpsInits() == 1 &&
+                block->getOperations().size() == 1 &&
+                block->getTerminator()->getNumOperands() == 1 &&
+                block->getTerminator()->getOperand(0) == block->getArgument(0);
   Value init = op.getDpsInits().empty() ? Value() : op.getDpsInits().front();
   info.elemType = init ? getElementTypeOrSelf(init.getType()) : Type();
   return info;
@@ -710,11 +719,62 @@ SmallVector<Candidate> mlir::fourfold::roller::constructCPU(const OpInfo &info,
   // tile is a matmul (f x c times c x ow) or an elementwise update (depthwise,
   // pooling) once its unit loops are dropped, which roller-lower vectorises.
   bool spatialVector = vectorAlongWindow(info);
+  auto base = [&] { return SmallVector<int64_t>(n, 1); };
+  // A transposing copy (linalg.transpose, a generic that yields its input
+  // read through a permuted map): the input's contiguous loop `a` is not
+  // the output's `b`. Vectors along b read the input a row apart per lane,
+  // and with no cache blocking each output row dragged a cache line of
+  // every input row (4096^2: 23 ms, 5.8 GB/s). Instead: register tiles of
+  // T x T (T = one vector, at most 16), read as T input vectors along a,
+  // transposed with shuffles, written as T output vectors along b
+  // (roller-lower's transposeTile); cache tiles of such tiles along a and
+  // b, every other loop 1, spread over the cores.
+  if (info.isCopy && !hasReduction && vectorDim >= 0) {
+    const OperandInfo *input = nullptr;
+    for (const OperandInfo &operand : info.operands)
+      if (!operand.isOutput)
+        input = &operand;
+    std::optional<unsigned> a = input ? innermostLoop(*input) : std::nullopt;
+    bool permutation = input && input->dims.size() == n &&
+                       llvm::all_of(input->dims, [](const IndexExpr &dim) {
+                         return dim.terms.size() == 1 && dim.terms.front().second == 1;
+                       });
+    if (a && int(*a) != vectorDim && permutation) {
+      unsigned b = vectorDim;
+      int64_t side = std::min<int64_t>(lanes, 16);
+      SmallVector<int64_t> reg = base();
+      reg[*a] = std::min(info.ranges[*a], side);
+      reg[b] = std::min(info.ranges[b], side);
+      SmallVector<int64_t> cache(reg);
+      cache[*a] = std::min(info.ranges[*a], roundUp(kTransposeBlock, reg[*a]));
+      cache[b] = std::min(info.ranges[b], roundUp(kTransposeBlock, reg[b]));
+      // Every core needs a tile: halve the larger of a and b.
+      for (int guard = 0; guard < 64; ++guard) {
+        int64_t tiles = 1;
+        for (unsigned d = 0; d < n; ++d)
+          tiles *= ceilDiv(info.ranges[d], cache[d]);
+        if (tiles >= target.getUnits())
+          break;
+        unsigned d = cache[*a] / reg[*a] >= cache[b] / reg[b] ? *a : b;
+        if (cache[d] < 2 * reg[d])
+          break;
+        cache[d] = std::max(reg[d], cache[d] / 2 / reg[d] * reg[d]);
+      }
+      Candidate c;
+      SmallVector<MemoryLevelAttr> caches = cacheLevels(target);
+      c.levels = {caches.empty() ? "cache" : caches[0].getName().str(), "register"};
+      c.tiles = {cache, reg};
+      c.predictedUs = modelCPU(info, target, cache, reg, &c.explanation);
+      c.explanation = "transposing copy, register tiles transposed in vectors; " +
+                      c.explanation;
+      if (std::isfinite(c.predictedUs))
+        return {c};
+    }
+  }
   // Register tiles: for contractions, rows x vectors under the register file
   // (accumulators + one row of operand vectors + a broadcast), most FMAs per
   // load; elsewhere a few vectors along the contiguous loop.
   SmallVector<SmallVector<int64_t>> regTiles;
-  auto base = [&] { return SmallVector<int64_t>(n, 1); };
   SmallVector<bool> contiguousReduction(n, false);
   int reductions = llvm::count(info.reduction, true);
   for (const OperandInfo &operand : info.operands)
