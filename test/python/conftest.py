@@ -29,3 +29,14 @@ def _private_compile_cache(tmp_path_factory):
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+def assert_close_to_scale(got, ref, rtol=1e-4):
+    """Error within rtol of the largest |ref| (at least 1): sums of random terms cancel, so an
+    elementwise relative check would be meaningless near zero."""
+    ref = np.asarray(ref)
+    assert got.shape == ref.shape
+    scale = max(1.0, float(np.max(np.abs(ref))))
+    err = float(np.max(np.abs(got - ref)))
+    assert err <= rtol * scale, f"max |error| {err:g} > {rtol:g} x {scale:g}"
+

@@ -13,18 +13,12 @@ import numpy as np
 import pytest
 
 import fourfold
+from conftest import assert_close_to_scale as check
 
 MAPS_TB = ("indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, "
            "affine_map<(m, n, k) -> (m, n)>]")
 
 
-def check(got, ref, rtol=1e-4):
-    """Error within rtol of the largest |ref| (at least 1): sums of random terms cancel."""
-    ref = np.asarray(ref)
-    assert got.shape == ref.shape
-    scale = max(1.0, float(np.max(np.abs(ref))))
-    err = float(np.max(np.abs(got - ref)))
-    assert err <= rtol * scale, f"max |error| {err:g} > {rtol:g} x {scale:g}"
 
 
 def rand(rng, *shape):

@@ -10,14 +10,9 @@ import numpy as np
 import pytest
 
 import fourfold
+from conftest import assert_close_to_scale as check
 
 
-def check(got, ref, rtol=1e-4):
-    ref = np.asarray(ref)
-    assert got.shape == ref.shape
-    scale = max(1.0, float(np.max(np.abs(ref))))
-    err = float(np.max(np.abs(got - ref)))
-    assert err <= rtol * scale, f"max |error| {err:g} > {rtol:g} x {scale:g}"
 
 
 def tensor(shape):

@@ -573,6 +573,25 @@ static int64_t vectorLanes(const OpInfo &info, TargetAttr target) {
   return std::max<int64_t>(1, target.getVectorBits() / (8 * bytes));
 }
 
+/// One CPU candidate: `cache` and `reg` tiles with the cache tile at the
+/// `level`-th cache level (0: L1; past the last: the last), priced by the
+/// model, its explanation prefixed by `what`. Infinite time: not usable.
+static Candidate cpuCandidate(const OpInfo &info, TargetAttr target,
+                              unsigned level, ArrayRef<int64_t> cache,
+                              ArrayRef<int64_t> reg, StringRef what) {
+  SmallVector<MemoryLevelAttr> caches = cacheLevels(target);
+  Candidate c;
+  c.levels = {caches.empty() ? "cache"
+                             : caches[std::min<size_t>(level, caches.size() - 1)]
+                                   .getName()
+                                   .str(),
+              "register"};
+  c.tiles = {SmallVector<int64_t>(cache), SmallVector<int64_t>(reg)};
+  c.predictedUs = modelCPU(info, target, cache, reg, &c.explanation);
+  c.explanation = what.str() + c.explanation;
+  return c;
+}
+
 double mlir::fourfold::roller::modelCPU(const OpInfo &info, TargetAttr target,
                                         ArrayRef<int64_t> cache,
                                         ArrayRef<int64_t> reg,
@@ -760,13 +779,9 @@ SmallVector<Candidate> mlir::fourfold::roller::constructCPU(const OpInfo &info,
           break;
         cache[d] = std::max(reg[d], cache[d] / 2 / reg[d] * reg[d]);
       }
-      Candidate c;
-      SmallVector<MemoryLevelAttr> caches = cacheLevels(target);
-      c.levels = {caches.empty() ? "cache" : caches[0].getName().str(), "register"};
-      c.tiles = {cache, reg};
-      c.predictedUs = modelCPU(info, target, cache, reg, &c.explanation);
-      c.explanation = "transposing copy, register tiles transposed in vectors; " +
-                      c.explanation;
+      Candidate c = cpuCandidate(
+          info, target, 0, cache, reg,
+          "transposing copy, register tiles transposed in vectors; ");
       if (std::isfinite(c.predictedUs))
         return {c};
     }
@@ -869,15 +884,9 @@ SmallVector<Candidate> mlir::fourfold::roller::constructCPU(const OpInfo &info,
       if (count > 1)
         cache[col] = std::max(reg[col], roundUp(ceilDiv(info.ranges[col], count), reg[col]));
     }
-    Candidate c;
-    SmallVector<MemoryLevelAttr> caches = cacheLevels(target);
-    c.levels = {caches.size() > 1 ? caches[1].getName().str()
-                                  : (caches.empty() ? "cache" : caches[0].getName().str()),
-                "register"};
-    c.tiles = {cache, reg};
-    c.predictedUs = modelCPU(info, target, cache, reg, &c.explanation);
-    c.explanation = "dot products along the contiguous reduction, vectors along it; " +
-                    c.explanation;
+    Candidate c = cpuCandidate(
+        info, target, 1, cache, reg,
+        "dot products along the contiguous reduction, vectors along it; ");
     if (std::isfinite(c.predictedUs))
       return {c};
   }
@@ -909,14 +918,9 @@ SmallVector<Candidate> mlir::fourfold::roller::constructCPU(const OpInfo &info,
       int64_t fit = std::max<int64_t>(reg[row], (256 * 1024) / rowBytes);
       cache[row] = std::max(reg[row], roundUp(std::min(perUnit, fit), reg[row]));
     }
-    Candidate c;
-    SmallVector<MemoryLevelAttr> caches = cacheLevels(target);
-    c.levels = {caches.size() > 1 ? caches[1].getName().str()
-                                  : (caches.empty() ? "cache" : caches[0].getName().str()),
-                "register"};
-    c.tiles = {cache, reg};
-    c.predictedUs = modelCPU(info, target, cache, reg, &c.explanation);
-    c.explanation = "row reduction along the contiguous loop, vectors along it; " + c.explanation;
+    Candidate c = cpuCandidate(
+        info, target, 1, cache, reg,
+        "row reduction along the contiguous loop, vectors along it; ");
     if (std::isfinite(c.predictedUs))
       return {c};
   }
