@@ -124,19 +124,13 @@ def _to_shared_memory(module: ir.Module, name: str, num_inputs: int) -> None:
     allocs = []
     frees = []
 
-    def walk(op):
-        for region in op.regions:
-            for b in region.blocks:
-                for inner in b.operations:
-                    n = inner.operation.name
-                    if n == "func.return":
-                        returns.append(inner)
-                    elif n in ("memref.alloc", "memref.get_global"):
-                        allocs.append(inner)
-                    elif n == "memref.dealloc":
-                        frees.append(inner)
-                    walk(inner)
-    walk(fn)
+    for inner in _walk(fn.operation):
+        if inner.name == "func.return":
+            returns.append(inner)
+        elif inner.name in ("memref.alloc", "memref.get_global"):
+            allocs.append(inner)
+        elif inner.name == "memref.dealloc":
+            frees.append(inner)
 
     # A result buffer that buffer-results-to-out-params could not write in place (it comes out of a
     # branch or a loop) is copied into the out-parameter before the return; the deallocation
@@ -164,7 +158,7 @@ def _to_shared_memory(module: ir.Module, name: str, num_inputs: int) -> None:
             continue
         with ir.InsertionPoint(first), fn.location:
             shared = _shared_alloc(ir.MemRefType.get(arg.type.shape, arg.type.element_type))
-            users = [u for u in _users(arg)]
+            users = _users(arg)
             if i < num_inputs:
                 memref_d.CopyOp(arg, shared)
         for user in users:
