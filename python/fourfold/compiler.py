@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import shutil
 import subprocess
@@ -237,9 +238,11 @@ class CPUModule:
         self._scalar_results = [_SCALAR_CTYPES[r.dtype]() for r in self.results if r.kind == "scalar"]
         pointers += [ctypes.pointer(c) for c in self._scalar_results]
         self._pointers = pointers  # keeps the pointer objects alive
+        # Each array result's allocator, chosen once (sizes do not change between calls).
+        self._allocators = {id(r): _allocator(r.shape, r.dtype) for r in self.results if r.kind != "scalar"}
         self._array_results = None
         if self.results and all(r.kind != "scalar" for r in self.results):
-            self._array_results = [(r.shape, r.dtype, cell)
+            self._array_results = [(self._allocators[id(r)], cell)
                                    for r, cell in zip(self.results, self._cells[len(self.args):])]
         self._packed = (ctypes.c_void_p * len(pointers))(
             *[ctypes.cast(p, ctypes.c_void_p) for p in pointers])
@@ -281,9 +284,9 @@ class CPUModule:
         self._set_bound(len(values))
         return self._run(values)
 
-    def call_bound_addresses(self, addresses, keep):
+    def call_bound_addresses(self, addresses):
         """call_bound() for inputs the caller has already checked against self.args (shape,
-        dtype, C-contiguous, alive in `keep` for the call): only their data addresses are given.
+        dtype, C-contiguous) and keeps alive for the call: only their data addresses are given.
         The torch path uses it so a tensor goes in without a numpy view."""
         self._set_bound(len(addresses))
         cells = self._cells
@@ -312,8 +315,8 @@ class CPUModule:
     def _invoke(self):
         if self._array_results is not None:  # every result an array: the usual case, kept lean
             outputs = []
-            for shape, dtype, cell in self._array_results:
-                out = _empty(shape, dtype)
+            for allocate, cell in self._array_results:
+                out = allocate()
                 cell.allocated = cell.aligned = _address(out)
                 outputs.append(out)
             self._func(self._packed)
@@ -325,7 +328,7 @@ class CPUModule:
             if spec.kind == "scalar":
                 outputs.append(next(scalars))
                 continue
-            out = _empty(spec.shape, spec.dtype)
+            out = self._allocators[id(spec)]()
             cell = next(cells)
             cell.allocated = cell.aligned = _address(out)
             outputs.append(out)
@@ -338,17 +341,21 @@ _ALIGN = 64
 _ALIGN_FROM = 16 * 1024
 
 
-def _empty(shape, dtype) -> np.ndarray:
-    """A result array the kernel writes: from 16 KiB on, on a cache-line boundary (numpy's own
-    are 16 bytes past one, which costs a transposing kernel 1.5x at 1024x1024 here); small ones
-    as numpy gives them, where the extra ~1 us of Python would show."""
+def _allocator(shape, dtype):
+    """A function returning a fresh result array the kernel writes: from 16 KiB on, on a
+    cache-line boundary (numpy's own are 16 bytes past one, which costs a transposing kernel 1.5x
+    at 1024x1024 here); small ones as numpy gives them, where the extra ~1 us of Python would
+    show. The size is worked out here, once, not per call."""
     dtype = np.dtype(dtype)
     nbytes = dtype.itemsize * int(np.prod(shape))
     if nbytes < _ALIGN_FROM:
-        return np.empty(shape, dtype)
-    raw = np.empty(nbytes + _ALIGN, np.uint8)
-    start = -_address(raw) % _ALIGN
-    return raw[start:start + nbytes].view(dtype).reshape(shape)
+        return functools.partial(np.empty, shape, dtype)
+
+    def aligned():
+        raw = np.empty(nbytes + _ALIGN, np.uint8)
+        start = -_address(raw) % _ALIGN
+        return raw[start:start + nbytes].view(dtype).reshape(shape)
+    return aligned
 
 
 def _address(arr: np.ndarray) -> int:

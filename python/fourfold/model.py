@@ -93,7 +93,7 @@ class CompiledModel:
                 addresses = None
                 break
         if addresses is not None:
-            outs = self.compiled.call_bound_addresses(addresses, args)
+            outs = self.compiled.call_bound_addresses(addresses)
         else:
             outs = self.compiled.call_bound(*self.numpy_inputs(*args))
         if not isinstance(outs, tuple):
