@@ -112,4 +112,29 @@ def RollerFoldTransposes : Pass<"roller-fold-transposes"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
 }
 
+
+def RollerMapGPU : Pass<"roller-map-gpu"> {
+  let summary = "Tile loops (a block-level scf.forall holding thread-level ones) as gpu.launch, tiles in shared memory";
+  let description = [{
+    After bufferization, every top-level `scf.forall` with static trips
+    that holds thread-level foralls (roller's block / thread tiles, or a
+    welder group's tile holding one thread-level loop per fused operator)
+    becomes one `gpu.launch`: one block per iteration of the outer loop
+    (its indices from the block id), as many threads as the widest
+    thread-level loop has iterations (at most 1024). Each thread-level loop
+    becomes a loop over its iterations strided by the block's threads,
+    followed by a block barrier, so that an operator reads the tile the
+    previous one wrote. Buffers allocated inside a block (a fused group's
+    intermediate tiles) become the kernel's workgroup (shared) memory;
+    buffers allocated inside a thread's loop its private memory. Writes
+    left at block level (outside any thread loop) are made by thread 0,
+    then the block waits. Loops without thread-level loops inside are left
+    to the upstream mapping. A block needing more than 48 KiB of shared
+    memory, or a loop with dynamic trips, is an error.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // FOURFOLD_ROLLER_PASSES_TD

@@ -59,7 +59,7 @@ llvm::SmallVector<int64_t> propagateForward(const roller::OpInfo &producer,
 struct MemoryModel {
   bool gpu = false;
   int64_t fastBytes = 0;     // per unit: shared memory (GPU), L2 (CPU)
-  int64_t slots = 1;         // tiles in flight: SMs x resident blocks, or cores
+  int64_t slots = 1;         // tiles running at once at full speed: SMs, or cores
   int64_t units = 1;
   double globalBytesPerSec = 1;
   double peakFlops = 1;      // whole device
@@ -115,6 +115,10 @@ public:
   /// fewest bytes, then the largest tile). A group whose every tile
   /// overflows the fast memory gets its smallest-footprint plan, fits=false.
   GroupPlan best(llvm::ArrayRef<unsigned> nodes, const MemoryModel &memory) const;
+  /// The best of the given sink tiles, by the same order.
+  GroupPlan bestOf(llvm::ArrayRef<unsigned> nodes,
+                   llvm::ArrayRef<llvm::SmallVector<int64_t>> tiles,
+                   const MemoryModel &memory) const;
 
   /// Welder's greedy grouping: from the last node backwards, each group
   /// takes producers while all their users are in the group, the merged

@@ -152,6 +152,11 @@ mlir::fourfold::getGPUStages(const GPUPipelineOptions &options,
   toBinary += "}";
 
   SmallVector<Stage> stages = {frontendStage()};
+  // Welder's groups need roller's tiles inside them (its thread loops are
+  // what the mapping below distributes).
+  if (options.welder && options.roller)
+    stages.push_back({"welder", "welder-tile-graph{target=" + chip +
+                                    "},welder-lower,canonicalize,cse"});
   if (options.roller)
     stages.push_back({"roller", "roller-construct{target=" + chip +
                                     "},roller-lower{gpu=true},canonicalize,cse"});
@@ -172,7 +177,10 @@ mlir::fourfold::getGPUStages(const GPUPipelineOptions &options,
       // cannot read the affine.min bounds of odd sizes, and canonicalizing
       // them away would also merge the block and thread loops into one
       // (blocks of one thread).
-      {"gpu-map", "func.func(lower-vector-multi-reduction,"
+      // Block-level tile loops holding thread-level ones (roller's, and a
+      // welder group's several with shared tiles between them) are mapped
+      // by roller-map-gpu; what is left by upstream.
+      {"gpu-map", "func.func(roller-map-gpu,lower-vector-multi-reduction,"
                   "convert-linalg-to-parallel-loops,"
                   "scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16 "
                   "no-min-max-bounds=true},"

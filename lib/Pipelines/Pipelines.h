@@ -68,6 +68,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc("CUDA toolkit root; its libdevice is linked so that math "
                      "functions (__nv_*) resolve"),
       llvm::cl::init("")};
+  Option<bool> welder{*this, "welder",
+                      llvm::cl::desc("Fuse operators into one kernel per "
+                                     "welder group: a block per group tile, "
+                                     "intermediate tiles in shared memory"),
+                      llvm::cl::init(true)};
   Option<bool> roller{*this, "roller",
                       llvm::cl::desc("Tile with roller's GPU rTiles: blocks x "
                                      "threads, per-thread register tiles "

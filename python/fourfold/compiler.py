@@ -528,6 +528,21 @@ def gpu_pipeline(source_text: str, chip: str, **options) -> Pipeline:
     return Pipeline.gpu(chip, **options)
 
 
+def gpu_emulation_pipeline(chip: str = "sm_90", **options) -> Pipeline:
+    """The GPU pipeline's decisions run on the CPU: welder's groups and roller's block and thread
+    tiles for `chip`, bufferized as for the GPU (a group's intermediate tiles allocated per block),
+    then lowered by the CPU pipeline's last stages instead of being mapped to a grid. Block loops
+    run in parallel and each block's thread loops one after the other, which is what the barriers
+    roller-map-gpu puts between them guarantee on the device; so a CPU run checks the numerics of
+    the tiling, the fusion and the buffers of a GPU build where no GPU is at hand (not the mapping
+    to thread ids, nor device-placed control flow: grinder is off)."""
+    gpu = Pipeline.gpu(chip, grinder=False, **options)
+    cpu = Pipeline.cpu()
+    keep = [gpu[n] for n in gpu.names if n in ("frontend", "welder", "roller")]
+    # The CPU's bufferization: results written into the caller's buffers, as its runtime expects.
+    return Pipeline(keep + [cpu["bufferize"], cpu["loops"], cpu["llvm"]])
+
+
 def _compile_gpu(module, fn, args, results, chip, pipeline, keep_ir, start, source_text, assemble):
     name = ir.StringAttr(fn.sym_name).value
     if pipeline is None:

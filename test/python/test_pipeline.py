@@ -23,7 +23,7 @@ def test_named_stages():
     assert "rammer" not in Pipeline.cpu(parallel=False).names
     assert "grinder" not in Pipeline.cpu(parallel=False).names
     assert "roller-construct{target=sm_90}" in Pipeline.cpu(target="sm_90")["roller"].passes
-    assert Pipeline.gpu("sm_80").names == ["frontend", "roller", "bufferize", "grinder", "gpu-map", "nvvm", "binary"]
+    assert Pipeline.gpu("sm_80").names == ["frontend", "welder", "roller", "bufferize", "grinder", "gpu-map", "nvvm", "binary"]
     assert Pipeline.gpu("sm_80", roller=False).names == ["frontend", "bufferize", "grinder", "gpu-map", "nvvm", "binary"]
     assert Pipeline.gpu("sm_80", lower_host=True).names[-1] == "host"
     assert "chip=sm_80" in Pipeline.gpu("sm_80")["nvvm"].passes

@@ -185,10 +185,10 @@ func.func @conv_nhwc(%x: tensor<2x13x15x3xf32>, %w: tensor<3x3x3x5xf32>, %c: ten
 
 // SM80-LABEL: func.func @depthwise(
 // SM80:      linalg.depthwise_conv_2d_nhwc_hwc
-// SM80-SAME: roller.predicted_us = 1.0305286905345756 : f64, roller.tile = #roller.rtile<shared = [1, 1, 1, 8, 1, 1], register = [1, 1, 1, 1, 1, 1]>
+// SM80-SAME: roller.predicted_us = 1.0305286905345759 : f64, roller.tile = #roller.rtile<shared = [1, 4, 1, 8, 1, 1], register = [1, 1, 1, 1, 1, 1]>
 // SM90-LABEL: func.func @depthwise(
 // SM90:      linalg.depthwise_conv_2d_nhwc_hwc
-// SM90-SAME: roller.predicted_us = 0.76662447761194041 : f64, roller.tile = #roller.rtile<shared = [1, 1, 1, 8, 1, 1], register = [1, 1, 1, 1, 1, 1]>
+// SM90-SAME: roller.predicted_us = 0.7666244776119403 : f64, roller.tile = #roller.rtile<shared = [1, 4, 1, 8, 1, 1], register = [1, 1, 1, 1, 1, 1]>
 // CPU-LABEL: func.func @depthwise(
 // CPU:      linalg.depthwise_conv_2d_nhwc_hwc
 // CPU-SAME: roller.predicted_us = 0.28200000000000003 : f64, roller.tile = #roller.rtile<L2 = [1, 1, 5, 5, 3, 3], register = [1, 1, 5, 5, 1, 1]>
@@ -227,10 +227,10 @@ func.func @pool_max(%x: tensor<2x13x17x19xf32>, %win: tensor<3x3xf32>, %c: tenso
 
 // SM80-LABEL: func.func @reduce_0_1(
 // SM80:      linalg.reduce
-// SM80-SAME: roller.predicted_us = 10.088333496812163 : f64, roller.tile = #roller.rtile<shared = [1, 1, 8], register = [1, 1, 1]>
+// SM80-SAME: roller.predicted_us = 10.088333496812163 : f64, roller.tile = #roller.rtile<shared = [1, 1, 32], register = [1, 1, 1]>
 // SM90-LABEL: func.func @reduce_0_1(
 // SM90:      linalg.reduce
-// SM90-SAME: roller.predicted_us = 7.5048501492537305 : f64, roller.tile = #roller.rtile<shared = [1, 1, 8], register = [1, 1, 1]>
+// SM90-SAME: roller.predicted_us = 7.5048501492537305 : f64, roller.tile = #roller.rtile<shared = [1, 1, 32], register = [1, 1, 1]>
 // CPU-LABEL: func.func @reduce_0_1(
 // CPU:      linalg.reduce
 // CPU-SAME: roller.predicted_us = 0.74399999999999999 : f64, roller.tile = #roller.rtile<L2 = [5, 37, 16], register = [1, 1, 16]>
@@ -251,10 +251,10 @@ func.func @reduce_0_1(%x: tensor<5x37x53xf32>, %c: tensor<53xf32>) -> tensor<53x
 
 // SM80-LABEL: func.func @reduce_0_2(
 // SM80:      linalg.reduce
-// SM80-SAME: roller.predicted_us = 15.240976949485043 : f64, roller.tile = #roller.rtile<shared = [1, 8, 8], register = [1, 1, 1]>
+// SM80-SAME: roller.predicted_us = 15.240976949485043 : f64, roller.tile = #roller.rtile<shared = [1, 32, 8], register = [1, 1, 1]>
 // SM90-LABEL: func.func @reduce_0_2(
 // SM90:      linalg.reduce
-// SM90-SAME: roller.predicted_us = 11.337972537313433 : f64, roller.tile = #roller.rtile<shared = [1, 8, 8], register = [1, 1, 1]>
+// SM90-SAME: roller.predicted_us = 11.337972537313433 : f64, roller.tile = #roller.rtile<shared = [1, 32, 8], register = [1, 1, 1]>
 // CPU-LABEL: func.func @reduce_0_2(
 // CPU:      linalg.reduce
 // CPU-SAME: roller.predicted_us = 8.050000e-01 : f64, roller.tile = #roller.rtile<L2 = [5, 8, 56], register = [1, 8, 4]>
@@ -304,20 +304,20 @@ func.func @reduce_all(%x: tensor<37x53xf32>, %c: tensor<f32>) -> tensor<f32> {
 
 // SM80-LABEL: func.func @softmax(
 // SM80:      linalg.generic
-// SM80-SAME: roller.predicted_us = 3.0915860716037273 : f64, roller.tile = #roller.rtile<shared = [8, 8], register = [1, 1]>
+// SM80-SAME: roller.predicted_us = 3.0915860716037273 : f64, roller.tile = #roller.rtile<shared = [32, 8], register = [1, 1]>
 // SM80:      linalg.generic
 // SM80-SAME: roller.predicted_us = 0.11017165277096617 : f64, roller.tile = #roller.rtile<shared = [8, 32], register = [1, 1]>
 // SM80:      linalg.generic
-// SM80-SAME: roller.predicted_us = 3.0915860716037273 : f64, roller.tile = #roller.rtile<shared = [8, 8], register = [1, 1]>
+// SM80-SAME: roller.predicted_us = 3.0915860716037273 : f64, roller.tile = #roller.rtile<shared = [32, 8], register = [1, 1]>
 // SM80:      linalg.generic
 // SM80-SAME: roller.predicted_us = 0.11017165277096617 : f64, roller.tile = #roller.rtile<shared = [8, 32], register = [1, 1]>
 // SM90-LABEL: func.func @softmax(
 // SM90:      linalg.generic
-// SM90-SAME: roller.predicted_us = 2.2998734328358208 : f64, roller.tile = #roller.rtile<shared = [8, 8], register = [1, 1]>
+// SM90-SAME: roller.predicted_us = 2.2998734328358208 : f64, roller.tile = #roller.rtile<shared = [32, 8], register = [1, 1]>
 // SM90:      linalg.generic
 // SM90-SAME: roller.predicted_us = 0.081958208955223877 : f64, roller.tile = #roller.rtile<shared = [8, 32], register = [1, 1]>
 // SM90:      linalg.generic
-// SM90-SAME: roller.predicted_us = 2.2998734328358208 : f64, roller.tile = #roller.rtile<shared = [8, 8], register = [1, 1]>
+// SM90-SAME: roller.predicted_us = 2.2998734328358208 : f64, roller.tile = #roller.rtile<shared = [32, 8], register = [1, 1]>
 // SM90:      linalg.generic
 // SM90-SAME: roller.predicted_us = 0.081958208955223877 : f64, roller.tile = #roller.rtile<shared = [8, 32], register = [1, 1]>
 // CPU-LABEL: func.func @softmax(
@@ -375,12 +375,12 @@ func.func @softmax(%x: tensor<37x53xf32>, %r0: tensor<37xf32>, %e: tensor<37x53x
 
 // SM80-LABEL: func.func @elementwise_broadcast(
 // SM80:      linalg.generic
-// SM80-SAME: roller.predicted_us = 0.16271505640019618 : f64, roller.tile = #roller.rtile<shared = [1, 8], register = [1, 1]>
+// SM80-SAME: roller.predicted_us = 0.16271505640019615 : f64, roller.tile = #roller.rtile<shared = [1, 32], register = [1, 1]>
 // SM80:      linalg.generic
 // SM80-SAME: roller.predicted_us = 0.11017165277096617 : f64, roller.tile = #roller.rtile<shared = [32, 8], register = [1, 1]>
 // SM90-LABEL: func.func @elementwise_broadcast(
 // SM90:      linalg.generic
-// SM90-SAME: roller.predicted_us = 0.12104597014925372 : f64, roller.tile = #roller.rtile<shared = [1, 8], register = [1, 1]>
+// SM90-SAME: roller.predicted_us = 0.12104597014925372 : f64, roller.tile = #roller.rtile<shared = [1, 32], register = [1, 1]>
 // SM90:      linalg.generic
 // SM90-SAME: roller.predicted_us = 0.081958208955223877 : f64, roller.tile = #roller.rtile<shared = [32, 8], register = [1, 1]>
 // CPU-LABEL: func.func @elementwise_broadcast(
@@ -416,10 +416,10 @@ func.func @elementwise_broadcast(%x: tensor<37x53xf32>, %y: tensor<37x53xf32>, %
 
 // SM80-LABEL: func.func @fill(
 // SM80:      linalg.fill
-// SM80-SAME: roller.predicted_us = 0.067797940166748408 : f64, roller.tile = #roller.rtile<shared = [1, 1, 8], register = [1, 1, 1]>
+// SM80-SAME: roller.predicted_us = 0.054238352133398719 : f64, roller.tile = #roller.rtile<shared = [1, 16, 8], register = [1, 1, 1]>
 // SM90-LABEL: func.func @fill(
 // SM90:      linalg.fill
-// SM90-SAME: roller.predicted_us = 0.040348656716417908 : f64, roller.tile = #roller.rtile<shared = [1, 1, 8], register = [1, 1, 1]>
+// SM90-SAME: roller.predicted_us = 0.040348656716417908 : f64, roller.tile = #roller.rtile<shared = [1, 16, 8], register = [1, 1, 1]>
 // CPU-LABEL: func.func @fill(
 // CPU:      linalg.fill
 // CPU-SAME: roller.predicted_us = 1.000000e+00 : f64, roller.tile = #roller.rtile<L2 = [1, 200, 1], register = [1, 8, 1]>

@@ -67,6 +67,8 @@ namespace {
 
 constexpr llvm::StringLiteral kVectorizeMarker = "roller.register_tile";
 constexpr llvm::StringLiteral kTransposeMarker = "roller.transpose_tile";
+// CUDA's limit of threads per block, on every chip fourfold targets.
+constexpr int64_t kMaxThreadsPerBlock = 1024;
 
 /// Peels `loop` when its step may not divide its range, then the loops
 /// nested directly in the full-tile part, recursively. Partial parts are
@@ -1003,6 +1005,49 @@ struct RowInvariantElementwise : RewritePattern {
   }
 };
 
+/// Vector registers of `vectorBits` that hoisting `loop`'s invariant subsets
+/// would keep live across the whole loop: the vectors read at loop-invariant
+/// indices from its tensor iter_args (through slices at invariant offsets
+/// and the writes and inserts of earlier tiles into the same tensor).
+static int64_t hoistedRegisters(scf::ForOp loop, int64_t vectorBits) {
+  auto invariant = [&](ValueRange values) {
+    return llvm::all_of(values, [&](Value v) {
+      return loop.isDefinedOutsideOfLoop(v) || matchPattern(v, m_Constant());
+    });
+  };
+  int64_t registers = 0;
+  SmallVector<Value> work(loop.getRegionIterArgs());
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    if (!isa<RankedTensorType>(v.getType()))
+      continue;
+    for (OpOperand &use : v.getUses()) {
+      Operation *user = use.getOwner();
+      if (user->getParentRegion() != &loop.getRegion() || !seen.insert(user).second)
+        continue;
+      if (auto slice = dyn_cast<tensor::ExtractSliceOp>(user)) {
+        if (invariant(slice.getOffsets()))
+          work.push_back(slice.getResult());
+      } else if (auto read = dyn_cast<vector::TransferReadOp>(user)) {
+        VectorType vt = read.getVectorType();
+        if (!invariant(read.getIndices()) || vt.getRank() == 0)
+          continue;
+        int64_t rows = vt.getNumElements() / vt.getShape().back();
+        int64_t rowBits = vt.getShape().back() * vt.getElementTypeBitWidth();
+        registers += rows * llvm::divideCeil(rowBits, vectorBits);
+      } else if (auto write = dyn_cast<vector::TransferWriteOp>(user)) {
+        if (use.get() == write.getBase() && write.getResult())
+          work.push_back(write.getResult());
+      } else if (auto insert = dyn_cast<tensor::InsertSliceOp>(user)) {
+        if (use.get() == insert.getDest())
+          work.push_back(insert.getResult());
+      }
+    }
+  }
+  return registers;
+}
+
 struct RollerLowerPass
     : public mlir::fourfold::roller::impl::RollerLowerBase<RollerLowerPass> {
   using Base::Base;
@@ -1019,7 +1064,8 @@ struct RollerLowerPass
       }
       // Vector registers' width (bits): the host's AVX-512 without a target.
       int64_t vectorBits = target ? target.getVectorBits() : 512;
-      if (failed(lowerFunction(func, onGPU, vectorBits)))
+      int64_t registers = target ? target.getRegsPerUnit() : 32;
+      if (failed(lowerFunction(func, onGPU, vectorBits, registers)))
         return signalPassFailure();
       func->removeAttr(RollerDialect::kTargetAttrName);
     }
@@ -1028,7 +1074,7 @@ struct RollerLowerPass
   }
 
   LogicalResult lowerFunction(FunctionOpInterface func, bool onGPU,
-                              int64_t vectorBits) {
+                              int64_t vectorBits, int64_t registers) {
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) {
       if (op->hasAttr(RollerDialect::kTileAttrName) && op.hasPureTensorSemantics())
@@ -1184,6 +1230,16 @@ struct RollerLowerPass
     func.walk([&](scf::ForOp loop) { loops.push_back(loop); }); // innermost first
     for (LoopLikeOpInterface loop : loops) {
       moveLoopInvariantCode(loop);
+      // Not when the accumulators would outgrow the register file: a cache
+      // tile's reduction step over a full register tile and its peeled
+      // remainder (16 x 16 and 16 x 12 of a 16 x 28 output, k in steps of
+      // 8) kept both tiles live across the k loop, 32 vector registers
+      // with the operands on top, and spilled (MobileNetV2's 96 -> 16
+      // projection in its welder group, 1 thread: 89 -> 73 us per block).
+      // Then they stay in L1 between the steps, as the policy priced them.
+      if (hoistedRegisters(cast<scf::ForOp>(loop.getOperation()), vectorBits) + 2 >
+          registers)
+        continue;
       hoistLoopInvariantSubsets(rewriter, loop);
     }
     (void)canonicalize(func);
@@ -1204,15 +1260,47 @@ struct RollerLowerPass
       return iterators[d] == utils::IteratorType::parallel;
     };
     ArrayRef<int64_t> block = tile.getTiles()[0].asArrayRef();
-    ArrayRef<int64_t> thread = tile.getTiles()[1].asArrayRef();
+    SmallVector<int64_t> thread(tile.getTiles()[1].asArrayRef());
     Operation *current = op;
     SmallVector<LoopLikeOpInterface> loops;
     using LoopType = scf::SCFTilingOptions::LoopType;
     auto reduction = [&](unsigned d) { return !isParallel(d); };
+    // Inside a block-level loop already (a welder group's tile): the group
+    // tile is the block's work and this op's tile loop is its threads'.
+    // One block has at most 1024 threads: the thread tile grows along its
+    // loop with the most threads until the tile fits.
+    bool inBlock = op->getParentOfType<scf::ForallOp>() != nullptr;
+    if (inBlock) {
+      SmallVector<Range> domain =
+          cast<TilingInterface>(op.getOperation()).getIterationDomain(rewriter);
+      SmallVector<int64_t> extents = llvm::map_to_vector(domain, [](Range r) {
+        return getConstantIntValue(r.size).value_or(ShapedType::kDynamic);
+      });
+      if (llvm::any_of(extents, ShapedType::isDynamic))
+        return op->emitError("roller-lower: a GPU tile inside a block needs static sizes");
+      auto threads = [&] {
+        int64_t n = 1;
+        for (unsigned d = 0; d < thread.size(); ++d)
+          if (isParallel(d))
+            n *= llvm::divideCeil(extents[d], std::min(thread[d], extents[d]));
+        return n;
+      };
+      while (threads() > kMaxThreadsPerBlock) {
+        unsigned widest = 0;
+        int64_t most = 0;
+        for (unsigned d = 0; d < thread.size(); ++d) {
+          int64_t trips = isParallel(d) ? llvm::divideCeil(extents[d], thread[d]) : 0;
+          if (trips > most)
+            most = trips, widest = d;
+        }
+        thread[widest] *= 2;
+      }
+    }
     // Every level makes its loops, even for whole ranges: the GPU pipeline
     // maps the first forall to blocks and the nested one to threads.
-    if (failed(tileLoops(rewriter, current, block, isParallel, LoopType::ForallOp,
-                         /*skipWhole=*/false, loops)) ||
+    if ((!inBlock &&
+         failed(tileLoops(rewriter, current, block, isParallel, LoopType::ForallOp,
+                          /*skipWhole=*/false, loops))) ||
         failed(tileLoops(rewriter, current, thread, isParallel, LoopType::ForallOp,
                          /*skipWhole=*/false, loops)) ||
         failed(tileLoops(rewriter, current, block, reduction, LoopType::ForOp,

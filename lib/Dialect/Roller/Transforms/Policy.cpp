@@ -487,6 +487,37 @@ SmallVector<Candidate> mlir::fourfold::roller::constructGPU(const OpInfo &info,
     ++index[bestDim];
     visited.push_back(tileOf(index));
   }
+  // An operator without reuse (elementwise, a copy) never grows above: its
+  // block would be one transaction's worth of elements, 8 threads, a
+  // quarter of a warp. Grow it (the contiguous loop first) until the block
+  // has four warps of work, the smallest block that hides a load's latency
+  // with other warps; the shrink below still gives every SM a block.
+  auto parallelWork = [&](ArrayRef<int64_t> tile) {
+    int64_t work = 1;
+    for (unsigned d = 0; d < n; ++d)
+      if (!info.reduction[d])
+        work *= tile[d];
+    return work;
+  };
+  int64_t minWork = 4 * target.getWarp();
+  while (parallelWork(tileOf(index)) < minWork) {
+    int grow = -1;
+    for (unsigned d = 0; d < n; ++d) {
+      if (info.reduction[d] || index[d] + 1 >= sizes[d].size())
+        continue;
+      SmallVector<unsigned> next(index);
+      ++next[d];
+      if (smem(tileOf(next)) > smemCap)
+        continue;
+      if (grow < 0 || align[d] > align[grow] ||
+          (align[d] == align[grow] && info.ranges[d] > info.ranges[grow]))
+        grow = d;
+    }
+    if (grow < 0)
+      break;
+    ++index[grow];
+    visited.push_back(tileOf(index));
+  }
   // try_shrink: halve the largest parallel tile until every SM has a block.
   SmallVector<int64_t> shrunk = visited.back();
   for (int guard = 0; guard < 64; ++guard) {
@@ -998,6 +1029,17 @@ SmallVector<Candidate> mlir::fourfold::roller::constructCPU(const OpInfo &info,
                                             : (caches.empty() ? "cache" : caches[0].getName().str());
   int64_t elem = output ? output->elemBytes : 4;
 
+  // A few-row contraction (x[4, k] @ B) streams its matrix, the input the
+  // row loop does not index, like a GEMV when that matrix comes from beyond
+  // L2. One that L2 holds (MobileNetV2's 96 -> 16 projection of a welder
+  // group's 7 x 28 tile, 75 KB) has no streams to spare for the prefetchers:
+  // its tiles are the general contraction's.
+  bool matrixStreams =
+      rowDim >= 0 && hasReduction &&
+      llvm::any_of(info.operands, [&](const OperandInfo &operand) {
+        return !operand.isOutput && !operand.dims.empty() && !indexes(operand, rowDim) &&
+               footprint(operand, info.ranges) * operand.elemBytes > l2;
+      });
   SmallVector<Candidate> candidates;
   for (ArrayRef<int64_t> reg : regTiles) {
     // Cache tile: reduction panel for L1, rows for L2, vector columns for L3
@@ -1008,12 +1050,8 @@ SmallVector<Candidate> mlir::fourfold::roller::constructCPU(const OpInfo &info,
     int64_t kc = 1;
     // The matrix is streamed once when a register tile holds every row
     // (GEMV, or a few rows: x[4, k] @ B), as in a GEMV proper.
-    bool streamed = gemvContraction ||
-                    (rowDim >= 0 && hasReduction && mr >= info.ranges[rowDim] &&
-                     llvm::any_of(info.operands, [&](const OperandInfo &operand) {
-                       return !operand.isOutput && !operand.dims.empty() &&
-                              !indexes(operand, rowDim);
-                     }));
+    bool streamed =
+        gemvContraction || (matrixStreams && mr >= info.ranges[rowDim]);
     for (unsigned d = 0; d < n; ++d)
       if (info.reduction[d]) {
         int64_t fit = std::max<int64_t>(reg[d], (l1 / 2) / ((mr + nr) * elem));
@@ -1081,10 +1119,11 @@ SmallVector<Candidate> mlir::fourfold::roller::constructCPU(const OpInfo &info,
   };
   // A register tile holding every row of a few-row contraction streams the
   // matrix once (above): 8x4096x4096 3.4 ms with 8 x 32 tiles vs 4.3 ms with
-  // 4 x 64 (more reuse per load, but the matrix panel read twice).
+  // 4 x 64 (more reuse per load, but the matrix panel read twice). A matrix
+  // in L2 is cheap to read twice: 8 x 32 tiles over 16 x 16 on the
+  // projection above (16 x 16 with its k in steps of 8 spilled).
   auto allRows = [&](const Candidate &c) {
-    return gemvContraction ||
-           (rowDim >= 0 && hasReduction && c.tiles[1][rowDim] >= info.ranges[rowDim]);
+    return gemvContraction || (matrixStreams && c.tiles[1][rowDim] >= info.ranges[rowDim]);
   };
   // Predictions within 2% are a tie: the model is not finer than that.
   llvm::stable_sort(candidates, [&](const Candidate &a, const Candidate &b) {

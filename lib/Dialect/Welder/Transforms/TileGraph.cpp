@@ -101,6 +101,13 @@ SmallVector<int64_t> welder::propagateForward(const OpInfo &producer,
   return tile;
 }
 
+namespace {
+// How many of roller's ranked GPU block tiles a group's sink tries.
+constexpr unsigned kGPUTileCandidates = 24;
+// CUDA's static shared memory per block.
+constexpr int64_t kStaticSharedBytes = 48 * 1024;
+} // namespace
+
 MemoryModel MemoryModel::fromTarget(roller::TargetAttr target) {
   MemoryModel m;
   m.target = target;
@@ -114,8 +121,15 @@ MemoryModel MemoryModel::fromTarget(roller::TargetAttr target) {
   m.peakFlops = (peak ? *peak : 1.0) * 1e9;
   if (m.gpu) {
     roller::MemoryLevelAttr shared = target.getLevel("shared");
-    m.fastBytes = (shared ? shared : level(1)).getCapacity();
-    m.slots = target.getSlots();
+    // A block's tiles are static shared memory (workgroup buffers of the
+    // kernel), which CUDA caps at 48 KiB per block without an opt-in.
+    m.fastBytes = std::min<int64_t>(
+        (shared ? shared : level(1)).getCapacity(), kStaticSharedBytes);
+    // A tile is one block on one SM: more resident blocks per SM hide
+    // latency, they add no throughput. With SMs x resident blocks here, 64
+    // tiles looked like 1.5% of an H100 and the model chose 1x8 tiles that
+    // read the matmul's operands 30 times over.
+    m.slots = m.units;
     m.launchUs = 4; // a kernel launch on the stream
   } else {
     // Intermediate tiles live in a core's L2 (levels: DRAM, L3, L2, L1,
@@ -304,6 +318,48 @@ GroupPlan TileGraph::evaluate(ArrayRef<unsigned> group, ArrayRef<int64_t> tile,
   return plan;
 }
 
+/// Block tiles of the largest divisors not above powers of two (whole
+/// ranges for reductions), with 4 warps to 1024 threads' work at up to 16
+/// elements a thread.
+static SmallVector<SmallVector<int64_t>> gpuTiles(const OpInfo &sink,
+                                                  const MemoryModel &memory) {
+  unsigned n = sink.numLoops();
+  SmallVector<SmallVector<int64_t>> choices;
+  int64_t volume = 1;
+  for (unsigned d = 0; d < n; ++d) {
+    SmallVector<int64_t> sizes;
+    if (sink.reduction[d]) {
+      sizes.push_back(sink.ranges[d]);
+    } else {
+      sizes = TileGraph::tileCandidates(sink.ranges[d]);
+      volume *= sink.ranges[d];
+    }
+    choices.push_back(std::move(sizes));
+  }
+  int64_t warp = memory.target.getWarp();
+  int64_t minWork = std::min<int64_t>(4 * warp, volume);
+  int64_t maxWork = 1024 * 16;
+  SmallVector<SmallVector<int64_t>> tiles;
+  SmallVector<unsigned> index(n, 0);
+  while (true) {
+    SmallVector<int64_t> tile(n);
+    int64_t work = 1;
+    for (unsigned d = 0; d < n; ++d) {
+      tile[d] = choices[d][index[d]];
+      if (!sink.reduction[d])
+        work *= tile[d];
+    }
+    if (work >= minWork && work <= maxWork)
+      tiles.push_back(std::move(tile));
+    unsigned d = 0;
+    while (d < n && ++index[d] == choices[d].size())
+      index[d++] = 0;
+    if (d == n || tiles.size() > 4096)
+      break;
+  }
+  return tiles;
+}
+
 GroupPlan TileGraph::best(ArrayRef<unsigned> group,
                           const MemoryModel &memory) const {
   const OpInfo &sink = nodes_[group.back()].info;
@@ -330,6 +386,34 @@ GroupPlan TileGraph::best(ArrayRef<unsigned> group,
                linalg::isaConvolutionOpInterface(op);
       }))
     rowLoop = roller::vectorLoop(sink);
+  // On a GPU a group tile is one block's work: its candidates are roller's
+  // block tiles for the sink (aligned to transactions and warps, sized for
+  // a block's threads), as in the paper, where Welder takes the output
+  // node's tiles from Roller's rTile construction and propagates them, and
+  // power-of-two tiles of at least four warps' work, since the sink's own
+  // rTiles (an epilogue's: no reuse) know nothing of the matmul inside.
+  // Divisor tiles of every size let the model pick 2x2 blocks of 4 threads.
+  if (memory.gpu && memory.target) {
+    SmallVector<SmallVector<int64_t>> tiles = gpuTiles(sink, memory);
+    for (const roller::Candidate &c :
+         roller::constructGPU(sink, memory.target, kGPUTileCandidates)) {
+      if (c.tiles.empty() || c.tiles.front().size() != n)
+        continue;
+      SmallVector<int64_t> t(c.tiles.front());
+      for (unsigned d = 0; d < n; ++d)
+        if (sink.reduction[d] || t[d] > sink.ranges[d] || t[d] < 1)
+          t[d] = sink.ranges[d];
+      // Partial group tiles would give the operators inside dynamic shapes,
+      // which roller cannot tile for threads.
+      bool divides = llvm::all_of(llvm::seq(n), [&](unsigned d) {
+        return sink.ranges[d] % t[d] == 0;
+      });
+      if (divides && !llvm::is_contained(tiles, t))
+        tiles.push_back(std::move(t));
+    }
+    if (!tiles.empty())
+      return bestOf(group, tiles, memory);
+  }
   for (unsigned d = 0; d < n; ++d) {
     choices.push_back(sink.reduction[d]
                           ? SmallVector<int64_t>{sink.ranges[d]}
@@ -353,6 +437,22 @@ GroupPlan TileGraph::best(ArrayRef<unsigned> group,
     total = total / longest->size() * thinned.size();
     *longest = thinned;
   }
+  SmallVector<SmallVector<int64_t>> tiles;
+  SmallVector<int64_t> tile(n);
+  for (size_t iter = 0; iter < total; ++iter) {
+    size_t rest = iter;
+    for (unsigned d = 0; d < n; ++d) {
+      tile[d] = choices[d][rest % choices[d].size()];
+      rest /= choices[d].size();
+    }
+    tiles.push_back(tile);
+  }
+  return bestOf(group, tiles, memory);
+}
+
+GroupPlan TileGraph::bestOf(ArrayRef<unsigned> group,
+                            ArrayRef<SmallVector<int64_t>> tiles,
+                            const MemoryModel &memory) const {
   auto volume = [](const GroupPlan &p) {
     double v = 1;
     for (int64_t s : p.tile)
@@ -374,13 +474,7 @@ GroupPlan TileGraph::best(ArrayRef<unsigned> group,
   GroupPlan bestPlan;
   bool found = false;
   std::string why;
-  SmallVector<int64_t> tile(n), index(n, 0);
-  for (size_t iter = 0; iter < total; ++iter) {
-    size_t rest = iter;
-    for (unsigned d = 0; d < n; ++d) {
-      tile[d] = choices[d][rest % choices[d].size()];
-      rest /= choices[d].size();
-    }
+  for (ArrayRef<int64_t> tile : tiles) {
     GroupPlan plan = evaluate(group, tile, memory);
     if (plan.nodeTiles.empty()) {
       why = plan.why;
@@ -417,10 +511,11 @@ const GroupPlan &TileGraph::single(unsigned node,
   // modelled, so that fusing it into that same bad tile looked no worse
   // (ViT's MLP: 2x slower end to end). Its traffic is the model's for
   // roller's cache tile; its time roller's own.
-  if (!memory.gpu && memory.target) {
+  if (memory.target) {
     const OpInfo &info = nodes_[node].info;
     SmallVector<roller::Candidate> ranked =
-        roller::constructCPU(info, memory.target, 1);
+        memory.gpu ? roller::constructGPU(info, memory.target, 1)
+                   : roller::constructCPU(info, memory.target, 1);
     if (!ranked.empty() && std::isfinite(ranked.front().predictedUs) &&
         !ranked.front().tiles.empty() &&
         ranked.front().tiles.front().size() == info.numLoops()) {
@@ -430,7 +525,7 @@ const GroupPlan &TileGraph::single(unsigned node,
           tile[d] = info.ranges[d];
       GroupPlan plan = evaluate({node}, tile, memory);
       if (!plan.nodeTiles.empty()) {
-        plan.fits = true; // roller blocks for the caches itself
+        plan.fits = true; // roller blocks for the caches / shared memory itself
         plan.us = ranked.front().predictedUs + memory.launchUs;
         return singles_.insert({node, std::move(plan)}).first->second;
       }
@@ -495,9 +590,14 @@ std::vector<GroupPlan> TileGraph::partition(
       }
       if (fused.us > plan.us + alone.us) {
         note(producer.op,
-             llvm::formatv("welder: not fused: modelled {0:f2} us fused vs "
-                           "{1:f2} + {2:f2} us apart",
-                           fused.us, plan.us, alone.us));
+             llvm::formatv("welder: not fused: modelled {0:f2} us fused "
+                           "(tile [{3}], {4} tiles) vs {1:f2} + {2:f2} us apart",
+                           fused.us, plan.us, alone.us,
+                           llvm::join(llvm::map_range(fused.tile, [](int64_t v) {
+                                        return std::to_string(v);
+                                      }),
+                                      ", "),
+                           fused.tiles));
         continue;
       }
       group = merged;
