@@ -270,9 +270,6 @@ struct RollerMapGPUPass
     outer.erase();
     if (failed(mapper.mapBlock(body)))
       return failure();
-    // The last barrier before the end of the kernel waits for nothing.
-    if (auto last = dyn_cast_or_null<gpu::BarrierOp>(terminator->getPrevNode()))
-      last.erase();
 
     // Block-level buffers: the block's shared memory, read through a
     // generic pointer (the types of their views stay as they are).
@@ -316,6 +313,15 @@ struct RollerMapGPUPass
       b.setInsertionPoint(alloc);
       rewriter.replaceOpWithNewOp<memref::AllocaOp>(alloc, alloc.getType(),
                                                     alloc.getAlignmentAttr());
+    }
+    // The last barrier before the end of the kernel waits for nothing.
+    for (Operation *op = terminator->getPrevNode(); op; op = op->getPrevNode()) {
+      if (isa<gpu::BarrierOp>(op)) {
+        op->erase();
+        break;
+      }
+      if (!isMemoryEffectFree(op))
+        break;
     }
     // Device code has no memcpy and no linalg: loops.
     SmallVector<memref::CopyOp> copies;
