@@ -29,12 +29,13 @@ def rel_error(got, expected) -> float:
     return float(np.max(np.abs(got - expected)) / max(1e-30, float(np.max(np.abs(expected)))))
 
 
-def figures(fourfold, mlir: str, fuse: bool) -> dict:
+def figures(fourfold, mlir: str, fuse: bool, target: str = "host") -> dict:
     """Kernels and welder's modelled global-memory bytes of `mlir` from --welder-tile-graph
-    (fuse=false: one kernel per operator; true: welder's groups)."""
+    (fuse=false: one kernel per operator; true: welder's groups) for `target` (host, sm_80, sm_90)."""
     import re
 
-    text = fourfold.Pipeline([("tg", f"welder-tile-graph{{fuse={'true' if fuse else 'false'}}}")]).run(mlir).ir["tg"]
+    options = f"fuse={'true' if fuse else 'false'} target={target}"
+    text = fourfold.Pipeline([("tg", f"welder-tile-graph{{{options}}}")]).run(mlir).ir["tg"]
     groups = text.count('welder.group "')
     # Operators outside the tile-graph (reshapes, pads) are kernels of their own either way.
     outside = len(re.findall(r"= (tensor\.pad|tensor\.expand_shape|tensor\.collapse_shape)", text))

@@ -298,19 +298,28 @@ struct RollerMapGPUPass
       return launch.emitOpError()
              << "needs " << sharedBytes << " B of shared memory per block, more than "
              << kStaticSharedBytes << " B of static shared memory";
-    // A thread's own buffers: private memory, never freed.
+    // A thread's own buffers: private memory where every free is the
+    // buffer's own dealloc; one whose frees go through a loop's
+    // ownership flags (a loop-carried buffer) stays a device malloc.
     SmallVector<memref::AllocOp> local;
     launch.walk([&](memref::AllocOp alloc) { local.push_back(alloc); });
     for (memref::AllocOp alloc : local) {
       if (!alloc.getType().hasStaticShape())
         return alloc.emitOpError("of a dynamic shape cannot run inside a GPU kernel");
       SmallVector<Operation *> deallocs;
-      for (Operation *user : alloc->getUsers())
+      bool escapes = false;
+      for (Operation *user : alloc->getUsers()) {
         if (isa<memref::DeallocOp>(user))
           deallocs.push_back(user);
+        else if (isa<memref::CastOp, memref::ExtractStridedMetadataOp,
+                     RegionBranchTerminatorOpInterface>(user))
+          escapes = true;
+      }
+      if (escapes)
+        continue;
       for (Operation *d : deallocs)
         d->erase();
-      b.setInsertionPoint(alloc);
+      rewriter.setInsertionPoint(alloc);
       rewriter.replaceOpWithNewOp<memref::AllocaOp>(alloc, alloc.getType(),
                                                     alloc.getAlignmentAttr());
     }
@@ -327,8 +336,19 @@ struct RollerMapGPUPass
     SmallVector<memref::CopyOp> copies;
     launch.walk([&](memref::CopyOp copy) { copies.push_back(copy); });
     for (memref::CopyOp copy : copies) {
-      rewriter.setInsertionPoint(copy);
-      rewriter.replaceOpWithNewOp<linalg::CopyOp>(copy, copy.getSource(), copy.getTarget());
+      OpBuilder cb(copy);
+      Location cloc = copy.getLoc();
+      auto type = cast<MemRefType>(copy.getSource().getType());
+      SmallVector<Value> ivs;
+      for (int64_t d = 0; d < type.getRank(); ++d) {
+        Value extent = memref::DimOp::create(cb, cloc, copy.getSource(), d);
+        auto loop = scf::ForOp::create(cb, cloc, index(cb, cloc, 0), extent, index(cb, cloc, 1));
+        ivs.push_back(loop.getInductionVar());
+        cb.setInsertionPoint(loop.getBody()->getTerminator());
+      }
+      Value v = memref::LoadOp::create(cb, cloc, copy.getSource(), ivs);
+      memref::StoreOp::create(cb, cloc, v, copy.getTarget(), ivs);
+      copy.erase();
     }
     SmallVector<linalg::LinalgOp> linalgOps;
     launch.walk([&](linalg::LinalgOp op) { linalgOps.push_back(op); });
