@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import fourfold
+from fourfold.compiler import gpu_emulation_pipeline
 from fourfold.examples import programs
 
 ID2 = "affine_map<(d0, d1) -> (d0, d1)>"
@@ -28,11 +29,14 @@ def check(got, ref, rtol=1e-4):
 
 
 def both(src, args, ref, rtol=1e-4):
-    """Roller on (the default) and off: both must match `ref`."""
+    """Roller on (the default) and off: both must match `ref`; so must roller's sm_90 tiles (blocks,
+    threads, staged operands) run on the CPU by gpu_emulation_pipeline."""
     fn = fourfold.compile(src)
     check(fn(*args), ref, rtol)
     plain = fourfold.compile(src, pipeline=fourfold.Pipeline.cpu(roller=False))
     check(plain(*args), ref, rtol)
+    gpu = fourfold.compile(src, pipeline=gpu_emulation_pipeline("sm_90", welder=False), cache=False)
+    check(gpu(*args), ref, rtol)
     return fn
 
 

@@ -33,6 +33,7 @@
 #include "Roller/Targets.h"
 
 #include "MathApprox.h"
+#include "StageShared.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -69,6 +70,10 @@ constexpr llvm::StringLiteral kVectorizeMarker = "roller.register_tile";
 constexpr llvm::StringLiteral kTransposeMarker = "roller.transpose_tile";
 // CUDA's limit of threads per block, on every chip fourfold targets.
 constexpr int64_t kMaxThreadsPerBlock = 1024;
+// Shared memory a contraction's staged operand tiles may take per block: a
+// quarter of the 48 KiB a block has statically, leaving room for a welder
+// group's own tiles and for several resident blocks.
+constexpr int64_t kStagedSharedBytes = 12 * 1024;
 
 /// Peels `loop` when its step may not divide its range, then the loops
 /// nested directly in the full-tile part, recursively. Partial parts are
@@ -1298,10 +1303,36 @@ struct RollerLowerPass
     }
     // Every level makes its loops, even for whole ranges: the GPU pipeline
     // maps the first forall to blocks and the nested one to threads.
-    if ((!inBlock &&
-         failed(tileLoops(rewriter, current, block, isParallel, LoopType::ForallOp,
-                          /*skipWhole=*/false, loops))) ||
-        failed(tileLoops(rewriter, current, thread, isParallel, LoopType::ForallOp,
+    if (!inBlock &&
+        failed(tileLoops(rewriter, current, block, isParallel, LoopType::ForallOp,
+                         /*skipWhole=*/false, loops)))
+      return failure();
+    // A contraction's operands go through shared memory, one reduction step
+    // at a time, copied by all the block's threads (StageShared.cpp).
+    SmallVector<Operation *> copies;
+    if (stageShared(rewriter, current, block, kStagedSharedBytes, copies)) {
+      int64_t threads = 1;
+      auto stepped = cast<TilingInterface>(current);
+      for (auto [d, range] : llvm::enumerate(stepped.getIterationDomain(rewriter)))
+        if (isParallel(d))
+          threads *= llvm::divideCeil(*getConstantIntValue(range.size), thread[d]);
+      int64_t vectorElems = 4; // 16-byte loads and stores
+      for (Operation *copy : copies) {
+        Operation *part = copy;
+        SmallVector<LoopLikeOpInterface> copyLoops;
+        if (failed(tileLoops(rewriter, part, copyThreadTile(copy, threads, vectorElems),
+                             [](unsigned) { return true; }, LoopType::ForallOp,
+                             /*skipWhole=*/false, copyLoops)))
+          return failure();
+        markRegisterTile(rewriter, part);
+      }
+      if (failed(tileLoops(rewriter, current, thread, isParallel, LoopType::ForallOp,
+                           /*skipWhole=*/false, loops)))
+        return failure();
+      markRegisterTile(rewriter, current);
+      return success();
+    }
+    if (failed(tileLoops(rewriter, current, thread, isParallel, LoopType::ForallOp,
                          /*skipWhole=*/false, loops)) ||
         failed(tileLoops(rewriter, current, block, reduction, LoopType::ForOp,
                          /*skipWhole=*/false, loops)))
