@@ -75,8 +75,9 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
                       llvm::cl::init(true)};
   Option<bool> roller{*this, "roller",
                       llvm::cl::desc("Tile with roller's GPU rTiles: blocks x "
-                                     "threads, per-thread register tiles "
-                                     "(no shared-memory staging yet)"),
+                                     "threads, per-thread register tiles, "
+                                     "contraction operands staged in shared "
+                                     "memory"),
                       llvm::cl::init(true)};
   Option<bool> grinder{*this, "grinder",
                        llvm::cl::desc("Place loops and branches on the host or "

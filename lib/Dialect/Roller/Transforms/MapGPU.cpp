@@ -14,6 +14,8 @@
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ValueBoundsOpInterface.h"
@@ -339,15 +341,31 @@ struct RollerMapGPUPass
       OpBuilder cb(copy);
       Location cloc = copy.getLoc();
       auto type = cast<MemRefType>(copy.getSource().getType());
+      // A short static row (a staged operand's per-thread part) moves as
+      // one vector.
+      int64_t rank = type.getRank();
+      bool vectorRow = rank > 0 && !type.isDynamicDim(rank - 1) &&
+                       type.getDimSize(rank - 1) <= 8 && type.getElementType().isIntOrFloat();
       SmallVector<Value> ivs;
-      for (int64_t d = 0; d < type.getRank(); ++d) {
+      for (int64_t d = 0; d < rank - (vectorRow ? 1 : 0); ++d) {
         Value extent = memref::DimOp::create(cb, cloc, copy.getSource(), d);
         auto loop = scf::ForOp::create(cb, cloc, index(cb, cloc, 0), extent, index(cb, cloc, 1));
         ivs.push_back(loop.getInductionVar());
         cb.setInsertionPoint(loop.getBody()->getTerminator());
       }
-      Value v = memref::LoadOp::create(cb, cloc, copy.getSource(), ivs);
-      memref::StoreOp::create(cb, cloc, v, copy.getTarget(), ivs);
+      if (vectorRow) {
+        ivs.push_back(index(cb, cloc, 0));
+        auto vt = VectorType::get({type.getDimSize(rank - 1)}, type.getElementType());
+        SmallVector<bool> inBounds = {true};
+        Value pad = ub::PoisonOp::create(cb, cloc, type.getElementType());
+        Value v = vector::TransferReadOp::create(cb, cloc, vt, copy.getSource(), ivs, pad,
+                                                 ArrayRef<bool>(inBounds));
+        vector::TransferWriteOp::create(cb, cloc, v, copy.getTarget(), ivs,
+                                        ArrayRef<bool>(inBounds));
+      } else {
+        Value v = memref::LoadOp::create(cb, cloc, copy.getSource(), ivs);
+        memref::StoreOp::create(cb, cloc, v, copy.getTarget(), ivs);
+      }
       copy.erase();
     }
     SmallVector<linalg::LinalgOp> linalgOps;
