@@ -94,7 +94,8 @@ def GrinderLower : Pass<"grinder-lower", "ModuleOp"> {
     (a kernel with one level of tiles spreads them over every thread);
     copies spread their elements over every thread; other writes run in
     thread 0 of block 0. Kernels are separated by a grid-wide barrier
-    (a counter in global memory, reset per launch, fenced at GPU scope).
+    (a module-global counter in global memory whose top bit each barrier
+    flips, so it never needs a reset; fenced at GPU scope).
     `block` is the same launch with one block (barriers are block
     barriers). The construct must produce no values used after it.
   }];

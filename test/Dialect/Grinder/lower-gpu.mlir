@@ -4,22 +4,24 @@
 // device: the loop runs inside one launch of one block per SM (132 on
 // sm_90) with as many threads as the widest thread-level tile loop (16).
 // The block-level tile loop strides over the blocks, the thread-level one
-// over the threads; a grid barrier (block barrier, leader bumps a global
-// counter and spins, GPU-scope fences) separates kernels; the branch
-// predicate is read by every thread on the device; the copy runs in block
-// 0's thread 0.
+// over the threads; a grid barrier (block barrier, leaders add their
+// arrival to a module-global counter and spin until its top bit flips,
+// GPU-scope fences; nothing to allocate or reset per launch) separates
+// kernels; the branch predicate is read by every thread on the device; the
+// copy runs in block 0's thread 0.
+// CHECK:       memref.global "private" @__fourfold_grid_barrier : memref<1xi32> = dense<0>
 // CHECK-LABEL: func.func @device
-// CHECK:       %[[CTR:.*]] = memref.alloc() : memref<1xi32>
-// CHECK:       linalg.fill ins(%{{.*}} : i32) outs(%[[CTR]] : memref<1xi32>)
+// CHECK-NOT:   memref.alloc
 // CHECK:       gpu.launch blocks(%[[BX:.*]], %{{.*}}, %{{.*}}) in (%[[GX:.*]] = %c132{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%[[TXN:.*]] = %c16{{.*}},
-// CHECK:         %[[EPOCH:.*]] = memref.alloca() : memref<1xi32>
+// CHECK:         %[[CTR:.*]] = memref.get_global @__fourfold_grid_barrier
 // CHECK:         scf.for
 // CHECK:           gpu.barrier
 // CHECK:           scf.if
 // CHECK:             nvvm.memory.barrier <gpu>
-// CHECK:             memref.atomic_rmw addi %{{.*}}, %[[CTR]]
+// CHECK:             %[[OLD:.*]] = memref.atomic_rmw addi %{{.*}}, %[[CTR]]
 // CHECK:             scf.while
-// CHECK:               memref.atomic_rmw addi %{{.*}}, %[[CTR]]
+// CHECK:               %[[SEEN:.*]] = memref.atomic_rmw addi %{{.*}}, %[[CTR]]
+// CHECK:               arith.xori %[[SEEN]], %[[OLD]]
 // CHECK:             nvvm.memory.barrier <gpu>
 // CHECK:           gpu.barrier
 // CHECK:           scf.for %{{.*}} = %[[BX]] to %{{.*}} step %[[GX]]
@@ -31,6 +33,7 @@
 // CHECK:               memref.load
 // CHECK:               memref.store
 // CHECK:         gpu.terminator
+// CHECK-NOT:   memref.dealloc
 // CHECK-NOT:   scf.forall
 // CHECK-NOT:   grinder.place
 // SIZES-LABEL: func.func @device
@@ -80,5 +83,50 @@ func.func @block(%a: memref<1024xf32>, %n: index) {
       memref.store %w, %a[%i] : memref<1024xf32>
     }
   } {grinder.place = #grinder.place<block>}
+  return
+}
+
+// -----
+
+// A block tile staged in shared memory (roller's staging, a welder group's
+// intermediate): the block-level buffer is carved from the kernel's
+// workgroup memory, each thread-level loop strides over the threads and
+// ends with a block barrier, and the last one stays (the block's next
+// iteration reuses the buffer). Nothing is allocated or freed on the device.
+// CHECK-LABEL: func.func @staged
+// CHECK:       gpu.launch blocks({{.*}}) threads({{.*}}) in (%{{.*}} = %c256{{.*}}, {{.*}}) workgroup(%[[SH:.*]] : memref<1024xi8, #gpu.address_space<workgroup>>)
+// CHECK-NOT:     memref.alloc
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:           %[[VIEW:.*]] = memref.view %[[SH]][%{{.*}}][] : memref<1024xi8, #gpu.address_space<workgroup>> to memref<16x16xf32, #gpu.address_space<workgroup>>
+// CHECK:           %[[TILE:.*]] = memref.memory_space_cast %[[VIEW]] : memref<16x16xf32, #gpu.address_space<workgroup>> to memref<16x16xf32>
+// CHECK:           scf.for
+// CHECK:             memref.store %{{.*}}, %[[TILE]]
+// CHECK:           gpu.barrier
+// CHECK:           scf.for
+// CHECK:             memref.load %[[TILE]]
+// CHECK:           gpu.barrier
+// CHECK-NOT:     memref.dealloc
+// CHECK:         gpu.terminator
+func.func @staged(%a: memref<64x16xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %two = arith.constant 2.0 : f32
+  scf.for %t = %c0 to %n step %c1 {
+    scf.forall (%i) = (0) to (64) step (16) {
+      %tile = memref.alloc() : memref<16x16xf32>
+      scf.forall (%r, %c) in (16, 16) {
+        %row = arith.addi %i, %r : index
+        %v = memref.load %a[%row, %c] : memref<64x16xf32>
+        memref.store %v, %tile[%r, %c] : memref<16x16xf32>
+      }
+      scf.forall (%r, %c) in (16, 16) {
+        %row = arith.addi %i, %r : index
+        %v = memref.load %tile[%c, %r] : memref<16x16xf32>
+        %w = arith.mulf %v, %two : f32
+        memref.store %w, %a[%row, %c] : memref<64x16xf32>
+      }
+      memref.dealloc %tile : memref<16x16xf32>
+    }
+  } {grinder.place = #grinder.place<device>}
   return
 }

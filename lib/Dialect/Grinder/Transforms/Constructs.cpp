@@ -2,6 +2,8 @@
 
 #include "Grinder/Constructs.h"
 
+#include "Roller/GPUKernel.h"
+
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -121,12 +123,29 @@ LogicalResult grinder::checkDeviceRegion(Operation *construct,
       culprit = construct;
       return failure();
     }
+    // Buffers of a tile loop's iterations (a block's staged tiles, a
+    // thread's temporaries) become shared or private memory; others would
+    // be freed by device code, which cannot.
     WalkResult freed = construct->walk([&](memref::DeallocOp op) {
+      if (op->getParentOfType<scf::ForallOp>() &&
+          construct->isProperAncestor(op->getParentOfType<scf::ForallOp>()))
+        return WalkResult::advance();
       culprit = op;
       return WalkResult::interrupt();
     });
     if (freed.wasInterrupted()) {
       why = "it frees memory inside the construct (device code cannot)";
+      return failure();
+    }
+    WalkResult tooBig = construct->walk([&](scf::ForallOp forall) {
+      if (gpukernel::getBlockSharedBytes(forall) <= gpukernel::kStaticSharedBytes)
+        return WalkResult::advance();
+      culprit = forall;
+      return WalkResult::interrupt();
+    });
+    if (tooBig.wasInterrupted()) {
+      why = "a block of its tile loop needs more shared memory than a block "
+            "can have";
       return failure();
     }
     return getDeviceRole(construct, /*top=*/false, why, culprit);
