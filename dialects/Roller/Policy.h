@@ -78,6 +78,13 @@ llvm::SmallVector<Candidate> constructCPU(const OpInfo &info, TargetAttr target,
 double modelGPU(const OpInfo &info, TargetAttr target,
                 llvm::ArrayRef<int64_t> block, llvm::ArrayRef<int64_t> thread,
                 std::string *explanation = nullptr);
+/// CPU: the inputs (operand numbers) that roller-lower should copy into
+/// contiguous panels as wide as the register tile along the vector loop,
+/// once per cache tile and reduction step (matmul's B, [1..., k, n]): those
+/// whose panel is reused by enough register tiles and fits L2.
+llvm::SmallVector<unsigned> packedOperands(const OpInfo &info, TargetAttr target,
+                                           llvm::ArrayRef<int64_t> cache,
+                                           llvm::ArrayRef<int64_t> reg);
 /// The same for a CPU cache tile `cache` with register tile `reg`.
 double modelCPU(const OpInfo &info, TargetAttr target,
                 llvm::ArrayRef<int64_t> cache, llvm::ArrayRef<int64_t> reg,

@@ -44,6 +44,9 @@ def Roller_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kPredictedAttrName = "roller.predicted_us";
     /// Ranked rTiles kept for measurement (top-k mode), best first.
     static constexpr ::llvm::StringLiteral kCandidatesAttrName = "roller.candidates";
+    /// CPU: inputs (operand numbers) roller-lower copies into contiguous
+    /// panels of the register tile's width per cache tile (B of a matmul).
+    static constexpr ::llvm::StringLiteral kPackAttrName = "roller.pack";
   }];
 }
 

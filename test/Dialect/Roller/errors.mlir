@@ -279,3 +279,20 @@ func.func @nan_time() attributes {roller.predicted_us = 0x7FF8000000000000 : f64
 func.func @unknown_attr() attributes {roller.tiles = #roller.rtile<shared = [2]>} {
   return
 }
+
+// -----
+
+// roller.pack names inputs to pack into panels (CPU); the output is none.
+func.func @pack_output(%a: tensor<16x32xf32>, %b: tensor<32x32xf32>, %c: tensor<16x32xf32>) -> tensor<16x32xf32> {
+  // expected-error @+1 {{'roller.pack' names operand 2, which is not one of its inputs}}
+  %r = linalg.matmul {roller.pack = array<i64: 2>} ins(%a, %b : tensor<16x32xf32>, tensor<32x32xf32>) outs(%c : tensor<16x32xf32>) -> tensor<16x32xf32>
+  return %r : tensor<16x32xf32>
+}
+
+// -----
+
+func.func @pack_not_array(%a: tensor<16x32xf32>, %b: tensor<32x32xf32>, %c: tensor<16x32xf32>) -> tensor<16x32xf32> {
+  // expected-error @+1 {{'roller.pack' must be an array<i64> of input operand numbers, got 1 : i64}}
+  %r = linalg.matmul {roller.pack = 1} ins(%a, %b : tensor<16x32xf32>, tensor<32x32xf32>) outs(%c : tensor<16x32xf32>) -> tensor<16x32xf32>
+  return %r : tensor<16x32xf32>
+}

@@ -306,5 +306,18 @@ LogicalResult RollerDialect::verifyOperationAttribute(Operation *op,
              << attr.getValue();
     return success();
   }
+  if (name == kPackAttrName) {
+    auto operands = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+    if (!operands)
+      return op->emitOpError() << "'" << name
+                               << "' must be an array<i64> of input operand numbers, got "
+                               << attr.getValue();
+    auto dps = dyn_cast<DestinationStyleOpInterface>(op);
+    for (int64_t operand : operands.asArrayRef())
+      if (!dps || operand < 0 || operand >= dps.getNumDpsInputs())
+        return op->emitOpError() << "'" << name << "' names operand " << operand
+                                 << ", which is not one of its inputs";
+    return success();
+  }
   return op->emitOpError() << "unknown roller attribute '" << name << "'";
 }

@@ -221,6 +221,16 @@ struct RollerConstructPass
       op->setAttr(RollerDialect::kTileAttrName, toAttr(ctx, best));
       op->setAttr(RollerDialect::kPredictedAttrName,
                   FloatAttr::get(Float64Type::get(ctx), best.predictedUs));
+      if (!gpu && best.tiles.size() == 2) {
+        SmallVector<unsigned> packed =
+            packedOperands(*info, target, best.tiles[0], best.tiles[1]);
+        if (!packed.empty())
+          op->setAttr(RollerDialect::kPackAttrName,
+                      DenseI64ArrayAttr::get(ctx, llvm::to_vector(llvm::map_range(
+                                                      packed, [](unsigned i) {
+                                                        return int64_t(i);
+                                                      }))));
+      }
       if (candidates.size() > 1) {
         SmallVector<Attribute> ranked;
         for (const Candidate &c : candidates)

@@ -33,6 +33,7 @@
 #include "Roller/Targets.h"
 
 #include "MathApprox.h"
+#include "PackPanels.h"
 #include "StageShared.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -158,6 +159,7 @@ void markRegisterTile(RewriterBase &rewriter, Operation *tile) {
   tile->removeAttr(RollerDialect::kTileAttrName);
   tile->removeAttr(RollerDialect::kPredictedAttrName);
   tile->removeAttr(RollerDialect::kCandidatesAttrName);
+  tile->removeAttr(RollerDialect::kPackAttrName);
 }
 
 /// `expr` as a sum of coefficient x loop plus a constant, if it is one.
@@ -1356,7 +1358,19 @@ struct RollerLowerPass
     };
     auto isReduction = [&](unsigned d) { return !isParallel(d); };
     auto all = [](unsigned) { return true; };
+    // Inputs roller-construct chose to pack (roller.pack): copied into
+    // contiguous panels of the register tile's width once per cache tile
+    // and reduction step, just before the register tiling (PackPanels.cpp).
+    SmallVector<int64_t> packOperands;
+    if (auto pack = op->getAttrOfType<DenseI64ArrayAttr>(RollerDialect::kPackAttrName))
+      packOperands.assign(pack.asArrayRef().begin(), pack.asArrayRef().end());
+    SmallVector<PackedPanels> packed;
+    size_t levels = tile.getTiles().size();
     for (auto [level, sizes] : llvm::enumerate(tile.getTiles())) {
+      if (level + 1 == levels && level > 0 && !packOperands.empty())
+        if (failed(packInputs(rewriter, cast<linalg::LinalgOp>(current), op.getLoc(),
+                              packOperands, sizes.asArrayRef(), packed)))
+          return failure();
       // Inside a parallel loop already (a welder group's tile): no nested
       // parallelism.
       if (level == 0 && parallel && !op->getParentOfType<scf::ForallOp>()) {
@@ -1388,6 +1402,42 @@ struct RollerLowerPass
     if (!innermostLevelLoops.empty())
       if (auto outer = dyn_cast<scf::ForOp>(innermostLevelLoops.front().getOperation()))
         peelNest(rewriter, outer, partialsToo);
+    // Whole register tiles read the panels; partial ones the operand itself.
+    for (const PackedPanels &panels : packed)
+      readPackedPanels(rewriter, panels.packed.getDefiningOp()->getParentOp(),
+                       kVectorizeMarker, panels);
+    return success();
+  }
+
+  /// Packs each input in `operands` of the cache tile `op` into panels as
+  /// wide as the register tile `reg` along the output's contiguous loop.
+  /// An input that cannot be packed (a hand-written roller.pack on an
+  /// operand that is not [1..., k, n] with whole panels) is left in place,
+  /// with a remark.
+  LogicalResult packInputs(RewriterBase &rewriter, linalg::LinalgOp op, Location loc,
+                           ArrayRef<int64_t> operands, ArrayRef<int64_t> reg,
+                           SmallVector<PackedPanels> &packed) {
+    if (op.getNumDpsInits() != 1)
+      return success();
+    AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+    AffineExpr vectorDim = out.getNumResults() ? out.getResults().back() : AffineExpr();
+    for (int64_t operand : operands) {
+      FailureOr<PackedPanels> panels = failure();
+      if (isa_and_nonnull<AffineDimExpr>(vectorDim) && operand >= 0 &&
+          operand < op.getNumDpsInputs()) {
+        AffineMap map = op.getMatchingIndexingMap(op.getDpsInputOperand(operand));
+        if (map.getNumResults() >= 2 && map.getResults().back() == vectorDim)
+          panels = packPanels(rewriter, op, operand,
+                              reg[cast<AffineDimExpr>(vectorDim).getPosition()]);
+      }
+      if (failed(panels)) {
+        emitRemark(loc) << "roller-lower: input " << operand
+                        << " is not packed: not a [1..., k, n] operand with whole "
+                           "panels of the register tile's width";
+        continue;
+      }
+      packed.push_back(*panels);
+    }
     return success();
   }
 };

@@ -25,6 +25,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/AffineExpr.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -623,6 +624,68 @@ static Candidate cpuCandidate(const OpInfo &info, TargetAttr target,
   return c;
 }
 
+/// Register tiles that must reuse each packed panel before packing pays:
+/// a panel row costs one vector load and one store to copy, and saves the
+/// tiles that read it their strided, possibly line-splitting loads.
+static constexpr int64_t kPackMinReuse = 4;
+
+SmallVector<unsigned> mlir::fourfold::roller::packedOperands(const OpInfo &info,
+                                                             TargetAttr target,
+                                                             ArrayRef<int64_t> cache,
+                                                             ArrayRef<int64_t> reg) {
+  SmallVector<unsigned> packed;
+  std::optional<unsigned> v = vectorLoop(info);
+  if (!v || vectorAlongWindow(info) || cache.size() != info.numLoops() ||
+      reg.size() != info.numLoops())
+    return packed;
+  int64_t lanes = vectorLanes(info, target);
+  // Whole vectors per panel row, at least one whole panel. (A B of nr
+  // columns is packed too: as a welder group's slice its rows are still a
+  // whole row of the original apart.)
+  if (reg[*v] < lanes || reg[*v] % lanes != 0 ||
+      std::min(cache[*v], info.ranges[*v]) < reg[*v])
+    return packed;
+  SmallVector<MemoryLevelAttr> caches = cacheLevels(target);
+  int64_t l2 = caches.size() > 1 ? caches[1].getCapacity() : 512 * 1024;
+  for (auto [i, operand] : llvm::enumerate(info.operands)) {
+    if (operand.isOutput || operand.dims.size() < 2)
+      continue;
+    // [unit..., k, n]: every dimension one loop, n the vector loop, k a
+    // reduction, the others of extent 1 in the cache tile.
+    if (!llvm::all_of(operand.dims, [](const IndexExpr &dim) {
+          return dim.terms.size() == 1 && dim.terms.front().second == 1;
+        }))
+      continue;
+    unsigned n = operand.dims.back().terms.front().first;
+    unsigned k = operand.dims[operand.dims.size() - 2].terms.front().first;
+    if (n != *v || !info.reduction[k])
+      continue;
+    bool unitRest = true;
+    for (size_t d = 0; d + 2 < operand.dims.size(); ++d) {
+      unsigned loop = operand.dims[d].terms.front().first;
+      unitRest &= std::min(cache[loop], info.ranges[loop]) == 1;
+    }
+    if (!unitRest)
+      continue;
+    // Register tiles of one cache tile that read the same panel: those
+    // along the parallel loops the operand does not index (matmul's m).
+    int64_t reuse = 1;
+    for (unsigned d = 0; d < info.numLoops(); ++d)
+      if (!info.reduction[d] &&
+          llvm::none_of(operand.dims, [&](const IndexExpr &dim) {
+            return dim.terms.front().first == d;
+          }))
+        reuse *= ceilDiv(std::min(cache[d], info.ranges[d]), reg[d]);
+    int64_t bytes = std::min(cache[k], info.ranges[k]) *
+                    (std::min(cache[n], info.ranges[n]) / reg[n] * reg[n]) *
+                    operand.elemBytes;
+    if (reuse < kPackMinReuse || bytes > l2)
+      continue;
+    packed.push_back(i);
+  }
+  return packed;
+}
+
 double mlir::fourfold::roller::modelCPU(const OpInfo &info, TargetAttr target,
                                         ArrayRef<int64_t> cache,
                                         ArrayRef<int64_t> reg,
@@ -701,6 +764,20 @@ double mlir::fourfold::roller::modelCPU(const OpInfo &info, TargetAttr target,
   double l1Bytes = 0;
   for (const OperandInfo &operand : info.operands)
     l1Bytes += regTiles * footprint(operand, reg) * operand.elemBytes;
+  // Packed inputs: every cache tile's reduction step copies its panel
+  // (one read and one write per element).
+  SmallVector<unsigned> packed = packedOperands(info, target, cache, reg);
+  double packBytes = 0;
+  if (!packed.empty()) {
+    double steps = 1;
+    for (unsigned d = 0; d < n; ++d)
+      if (info.reduction[d])
+        steps *= ceilDiv(info.ranges[d], cache[d]);
+    for (unsigned i : packed)
+      packBytes += 2.0 * tiles * steps * footprint(info.operands[i], cache) *
+                   info.operands[i].elemBytes;
+    l1Bytes += packBytes;
+  }
   // Every term is over the cores that have tiles (the model of the file
   // header; GPU global traffic is likewise divided by the utilisation): a
   // level's bandwidth is the whole device's, spread over its cores (the
@@ -717,6 +794,14 @@ double mlir::fourfold::roller::modelCPU(const OpInfo &info, TargetAttr target,
         "{7:f2} us ({8} B), L1 {9:f2} us",
         tiles, int64_t(active), cores, registersNeeded, lanes, vectorEfficiency,
         tCompute * 1e6, tDram * 1e6, int64_t(dramBytes), tL1 * 1e6);
+  if (explanation && !packed.empty())
+    *explanation += llvm::formatv("; input {0} packed in {1}-wide panels ({2} B copied)",
+                                  llvm::join(llvm::map_range(packed, [](unsigned i) {
+                                               return std::to_string(i);
+                                             }),
+                                             ", "),
+                                  reg[vectorDim], int64_t(packBytes))
+                        .str();
   return seconds * 1e6;
 }
 

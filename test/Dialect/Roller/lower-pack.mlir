@@ -1,0 +1,88 @@
+// Packing (CPU): roller-construct marks a matmul's B (operand 1, [k, n] with
+// n the output's contiguous loop) `roller.pack` when enough register tiles
+// reuse each panel; roller-lower copies the cache tile's B into contiguous
+// panels as wide as the register tile ([n / nr, k, nr]) before the register
+// tiling, whole register tiles read their panel, partial ones (k or n
+// remainders) read B in place.
+// RUN: fourfold-opt %s -split-input-file --roller-construct=target=@%S/Inputs/cpu.target | FileCheck %s --check-prefix=CONSTRUCT
+// RUN: fourfold-opt %s -split-input-file --roller-construct=target=@%S/Inputs/cpu.target --roller-lower=parallel=false 2>/dev/null | FileCheck %s
+// RUN: fourfold-opt %s -split-input-file --roller-construct=target=@%S/Inputs/cpu.target --roller-lower 2>&1 >/dev/null | FileCheck %s --check-prefix=REMARK
+
+// 64 x 70 x 100 on the 4-core test CPU: 16 x 80 x 104 cache tiles of 4 x 16
+// x 8 register tiles (4 row tiles share each panel). 70 columns are 4 whole
+// panels of 16 and 6 columns left; k = 100 is 12 steps of 8 and 4 left.
+// Sequentially, the copy is loop-invariant in the row tiles' loop: B is
+// packed once.
+// CONSTRUCT-LABEL: func.func @matmul(
+// CONSTRUCT: linalg.matmul {roller.pack = array<i64: 1>, roller.predicted_us = {{.*}}, roller.tile = #roller.rtile<L2 = [16, 80, 104], register = [4, 16, 8]>}
+// CHECK-LABEL: func.func @matmul(
+// CHECK-SAME:    %[[A:.*]]: tensor<64x100xf32>, %[[B:.*]]: tensor<100x70xf32>
+// CHECK:         %[[EMPTY:.*]] = tensor.empty() : tensor<4x100x16xf32>
+// CHECK:         %[[PANELS:.*]] = scf.for %[[P:.*]] = %c0 to %c4 step %c1 iter_args(%{{.*}} = %[[EMPTY]])
+// CHECK:           scf.for %[[K:.*]] = %c0 to %c100 step %c1
+// CHECK:             %[[ROW:.*]] = vector.transfer_read %[[B]][%[[K]], %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<100x70xf32>, vector<16xf32>
+// CHECK:             vector.transfer_write %[[ROW]], %{{.*}}[%[[P]], %[[K]], %c0] {in_bounds = [true]} : vector<16xf32>, tensor<4x100x16xf32>
+// Whole register tiles: their panel, a contiguous 8 x 16 block.
+// CHECK:         %[[PANEL:.*]] = arith.divui %{{.*}}, %c16 : index
+// CHECK:         tensor.extract_slice %[[PANELS]][%[[PANEL]], %{{.*}}, 0] [1, 8, 16] [1, 1, 1] : tensor<4x100x16xf32> to tensor<8x16xf32>
+// CHECK:         vector.contract {{.*}} : vector<4x8xf32>, vector<8x16xf32> into vector<4x16xf32>
+// The k remainder and the last 6 columns read B in place.
+// CHECK:         tensor.extract_slice %[[B]][96, %{{.*}}] [4, 16] [1, 1] : tensor<100x70xf32> to tensor<4x16xf32>
+// CHECK:         vector.contract {{.*}} : vector<4x4xf32>, vector<4x16xf32> into vector<4x16xf32>
+// CHECK:         tensor.extract_slice %[[B]][%{{.*}}, 64] [%{{.*}}, 6] [1, 1] : tensor<100x70xf32> to tensor<?x6xf32>
+// CHECK:         linalg.matmul
+// CHECK-NOT:     roller.
+func.func @matmul(%a: tensor<64x100xf32>, %b: tensor<100x70xf32>, %c: tensor<64x70xf32>) -> tensor<64x70xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<64x100xf32>, tensor<100x70xf32>) outs(%c : tensor<64x70xf32>) -> tensor<64x70xf32>
+  return %r : tensor<64x70xf32>
+}
+
+// -----
+
+// One row: nothing reuses a panel, B is streamed in place.
+// CONSTRUCT-LABEL: func.func @one_row(
+// CONSTRUCT-NOT: roller.pack
+// CONSTRUCT: roller.tile
+// CHECK-LABEL: func.func @one_row(
+// CHECK-NOT:     arith.divui
+// CHECK:         return
+func.func @one_row(%a: tensor<1x512xf32>, %b: tensor<512x256xf32>, %c: tensor<1x256xf32>) -> tensor<1x256xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<1x512xf32>, tensor<512x256xf32>) outs(%c : tensor<1x256xf32>) -> tensor<1x256xf32>
+  return %r : tensor<1x256xf32>
+}
+
+// -----
+
+// Hand-written: a batch matmul's B ([1, k, n] per cache tile) packed as
+// [n / 16, 1, k, 16] per batch, cache tile and reduction step (24 of 40,
+// then 16: the panels keep the static 24 rows), edge tiles included.
+// CHECK-LABEL: func.func @bmm(
+// CHECK:         %[[EMPTY:.*]] = tensor.empty() : tensor<2x1x24x16xf32>
+// CHECK:         scf.for %{{.*}} = %c0 to %c40 step %c24
+// CHECK:           %[[K:.*]] = affine.min
+// CHECK:           %[[BSLICE:.*]] = tensor.extract_slice %arg1[%{{.*}}, %{{.*}}, %{{.*}}] [1, %[[K]], %{{.*}}] [1, 1, 1] : tensor<3x40x50xf32> to tensor<1x?x?xf32>
+// CHECK:           %[[PANELS:.*]] = scf.for %{{.*}} iter_args(%{{.*}} = %[[EMPTY]])
+// CHECK:             scf.for %{{.*}} = %c0 to %[[K]] step %c1
+// CHECK:               vector.transfer_read %[[BSLICE]]
+// CHECK:               vector.transfer_write {{.*}} : vector<16xf32>, tensor<2x1x24x16xf32>
+// CHECK:           tensor.extract_slice %[[PANELS]][%{{.*}}, 0, %{{.*}}, 0] [1, 1, 8, 16] [1, 1, 1, 1] : tensor<2x1x24x16xf32> to tensor<1x8x16xf32>
+// CHECK:           vector.contract {{.*}} : vector<1x4x8xf32>, vector<1x8x16xf32> into vector<1x4x16xf32>
+func.func @bmm(%a: tensor<3x33x40xf32>, %b: tensor<3x40x50xf32>, %c: tensor<3x33x50xf32>) -> tensor<3x33x50xf32> {
+  %r = linalg.batch_matmul {roller.pack = array<i64: 1>, roller.tile = #roller.rtile<L2 = [1, 16, 32, 24], register = [1, 4, 16, 8]>}
+       ins(%a, %b : tensor<3x33x40xf32>, tensor<3x40x50xf32>) outs(%c : tensor<3x33x50xf32>) -> tensor<3x33x50xf32>
+  return %r : tensor<3x33x50xf32>
+}
+
+// -----
+
+// Hand-written on A ([m, k]: its rows do not run along the output's
+// columns): a remark, and the operator is lowered unpacked.
+// REMARK: remark: roller-lower: input 0 is not packed: not a [1..., k, n] operand with whole panels of the register tile's width
+// CHECK-LABEL: func.func @not_packed(
+// CHECK-NOT:     arith.divui
+// CHECK:         vector.contract
+func.func @not_packed(%a: tensor<16x32xf32>, %b: tensor<32x32xf32>, %c: tensor<16x32xf32>) -> tensor<16x32xf32> {
+  %r = linalg.matmul {roller.pack = array<i64: 0>, roller.tile = #roller.rtile<L2 = [16, 32, 32], register = [4, 16, 8]>}
+       ins(%a, %b : tensor<16x32xf32>, tensor<32x32xf32>) outs(%c : tensor<16x32xf32>) -> tensor<16x32xf32>
+  return %r : tensor<16x32xf32>
+}
