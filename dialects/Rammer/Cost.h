@@ -10,6 +10,7 @@
 #ifndef FOURFOLD_RAMMER_COST_H
 #define FOURFOLD_RAMMER_COST_H
 
+#include "Rammer/Rammer.h"
 #include "Rammer/Scheduler.h"
 #include "Roller/Roller.h"
 
@@ -54,6 +55,23 @@ Rates getRates(roller::TargetAttr target);
 /// The vdevice of `target` (`veus` = 0: its slots) with its launch, barrier
 /// and dispatch costs.
 VDevice getVDevice(roller::TargetAttr target, int64_t veus = 0);
+
+/// The blocks of a program run as one GPU kernel: `threads` per block (the
+/// widest thread-level tile loop of its operators, unless given) and
+/// `perUnit` such blocks resident on each compute unit of `target` at once,
+/// each thread keeping at least `registers` registers. The program's vEUs
+/// (and the kernel's grid) are units x perUnit: a grid barrier needs every
+/// block resident.
+struct BlockShape {
+  int64_t threads = 256, perUnit = 1;
+  /// Shared memory of a block: its operators' rTasks run one at a time, so
+  /// the most any one needs.
+  int64_t sharedBytes = 0;
+};
+inline constexpr int64_t kRegistersPerThread = 64;
+BlockShape getBlockShape(ProgramOp program, roller::TargetAttr target,
+                         int64_t threads = 0,
+                         int64_t registers = kRegistersPerThread);
 
 } // namespace mlir::fourfold::rammer
 

@@ -36,6 +36,18 @@ def RammerSchedule : Pass<"rammer-schedule", "ModuleOp"> {
     function. Programs written by hand are always scheduled. The predicted
     times are written on each program (`rammer.predicted_us`,
     `rammer.unscheduled_us`).
+
+    On a GPU target (sm_80, sm_90, a #roller.target of kind gpu), kernels
+    are the tile loops roller-lower{gpu} makes (a block-level scf.forall,
+    usually holding a thread-level one), static copies and linalg ops on
+    buffers; other loops break runs. A program's vdevice is compute units x
+    the blocks one unit holds at once: blocks of as many threads as its
+    widest thread-level loop, given the target's block slots, threads,
+    register file (at least 64 registers per thread) and shared memory, the
+    grid rammer-lower{gpu} launches. An rTask is one iteration of a kernel's
+    block-level loop (a loop with no thread level: as many iterations as a
+    block has threads), priced at the unit's rates shared by its resident
+    blocks.
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"host\"",
@@ -61,7 +73,7 @@ def RammerSchedule : Pass<"rammer-schedule", "ModuleOp"> {
 }
 
 def RammerLower : Pass<"rammer-lower", "ModuleOp"> {
-  let summary = "Turn each scheduled rProgram into one parallel region (CPU)";
+  let summary = "Turn each scheduled rProgram into one parallel region (CPU) or one kernel (GPU)";
   let description = [{
     A program on buffers becomes one OpenMP parallel region (as many threads
     as OpenMP gives, OMP_NUM_THREADS). For each segment, every thread claims
@@ -71,11 +83,48 @@ def RammerLower : Pass<"rammer-lower", "ModuleOp"> {
     its share of its operator's tile loop. One fork and join per program
     instead of one per kernel; every vEU runs exactly once whatever the
     thread count.
+
+    With `gpu=true` (the GPU pipeline, after bufferization and grinder), a
+    program becomes ONE kernel, outlined into a gpu.module of its own: a grid
+    of one block per vEU (never more than `target`'s compute units hold at
+    once, see below) of `threads` threads (0: the widest thread-level tile
+    loop of its operators). For each segment, block b runs the rTasks the
+    schedule placed on vEU b (and on b + grid, b + 2 grid, ... when the
+    program has more vEUs than the grid has blocks) in step order, read
+    from constant tables and dispatched by a switch over the segment's
+    operators, each case the straight-line code of one rTask: one
+    iteration of its operator's block-level tile loop with the thread-level
+    loop strided over the block's threads (an rTask of several iterations
+    loops over them; a loop without a thread level spreads its iterations
+    over the threads; copies and linalg ops spread their elements / parallel
+    iterations over the threads). Segments are separated by a grid-wide
+    barrier, only where the schedule has one (between dependent steps).
+    A grid barrier deadlocks if a block is never resident, so the grid is
+    at most compute units x the blocks of that many threads one unit holds
+    (block slots, threads, shared memory, and a register file shared by
+    threads of at least `registers` registers each), and the kernel carries
+    launch bounds (its known block size, PTX .maxntid, and nvvm.minctasm =
+    the blocks per unit the grid needs, .minnctapersm) that make ptxas keep
+    registers low enough for that. A block runs one rTask at a time: the
+    block-level buffers of every operator's tiles share one workgroup
+    buffer (the most any operator needs; at most 48 KiB).
   }];
+  let options = [
+    Option<"gpu", "gpu", "bool", /*default=*/"false",
+           "Lower each program to one GPU kernel instead of an OpenMP region">,
+    Option<"target", "target", "std::string", /*default=*/"\"sm_90\"",
+           "With gpu: the roller target whose compute units bound the grid">,
+    Option<"threads", "threads", "int64_t", /*default=*/"0",
+           "With gpu: threads per block (0: the widest thread-level tile loop, else 256)">,
+    Option<"registers", "registers", "int64_t", /*default=*/"64",
+           "With gpu: registers per thread the residency bound leaves each thread at least">,
+  ];
   let dependentDialects = [
     "::mlir::omp::OpenMPDialect", "::mlir::scf::SCFDialect",
     "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
-    "::mlir::func::FuncDialect"];
+    "::mlir::func::FuncDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::NVVM::NVVMDialect", "::mlir::vector::VectorDialect",
+    "::mlir::fourfold::roller::RollerDialect"];
 }
 
 #endif // FOURFOLD_RAMMER_PASSES_TD

@@ -1,6 +1,8 @@
 //===- Cost.cpp - the roofline cost model of rTasks and uTasks -----------===//
 
 #include "Rammer/Cost.h"
+#include "Rammer/Dependences.h"
+#include "Roller/GPUKernel.h"
 
 #include "Roller/Targets.h"
 
@@ -151,3 +153,22 @@ VDevice mlir::fourfold::rammer::getVDevice(roller::TargetAttr target, int64_t ve
   return device;
 }
 
+
+BlockShape mlir::fourfold::rammer::getBlockShape(ProgramOp program,
+                                                 roller::TargetAttr target,
+                                                 int64_t threads,
+                                                 int64_t registers) {
+  BlockShape shape;
+  SmallVector<Operation *> operators;
+  for (OperatorOp rop : program.getBody().front().getOps<OperatorOp>()) {
+    operators.push_back(rop);
+    if (scf::ForallOp loop = getTaskLoop(rop))
+      shape.sharedBytes =
+          std::max(shape.sharedBytes, gpukernel::getBlockSharedBytes(loop));
+  }
+  shape.threads = threads > 0 ? std::min<int64_t>(threads, 1024)
+                              : gpukernel::chooseThreads(operators);
+  shape.perUnit = gpukernel::getResidentBlocks(target, shape.threads,
+                                               shape.sharedBytes, registers);
+  return shape;
+}

@@ -2,6 +2,7 @@
 
 #include "Rammer/Cost.h"
 #include "Rammer/Dependences.h"
+#include "Roller/GPUKernel.h"
 #include "Rammer/Passes.h"
 #include "Rammer/Scheduler.h"
 
@@ -136,7 +137,10 @@ namespace {
 enum class Kind { Kernel, Plain, Allocation, Deallocation, Other };
 }
 
-static Kind classify(Operation *op, Block *scope) {
+/// `gpu`: kernels are what one block of a GPU kernel can run as rTasks
+/// (tile loops, copies and linalg ops with nothing device code cannot do);
+/// host loops (scf.for / scf.parallel around kernels) break runs.
+static Kind classify(Operation *op, Block *scope, bool gpu) {
   if (op->hasTrait<OpTrait::IsTerminator>())
     return Kind::Other;
   if (isPlain(op))
@@ -147,11 +151,14 @@ static Kind classify(Operation *op, Block *scope) {
     return Kind::Deallocation;
   if (op->getNumResults() != 0)
     return Kind::Other;
-  bool kernelLike = isa<scf::ForallOp, scf::ForOp, scf::ParallelOp,
-                        memref::CopyOp>(op) ||
+  bool kernelLike = isa<scf::ForallOp, memref::CopyOp>(op) ||
+                    (!gpu && isa<scf::ForOp, scf::ParallelOp>(op)) ||
                     (isa<linalg::LinalgOp>(op) &&
                      cast<linalg::LinalgOp>(op).hasPureBufferSemantics());
   if (!kernelLike || getMemoryAccess(op, scope).unknown)
+    return Kind::Other;
+  std::string why;
+  if (gpu && gpukernel::findNonDeviceOp(op, why))
     return Kind::Other;
   return Kind::Kernel;
 }
@@ -165,14 +172,14 @@ struct Run {
 };
 } // namespace
 
-static SmallVector<Run> findRuns(func::FuncOp func) {
+static SmallVector<Run> findRuns(func::FuncOp func, bool gpu) {
   SmallVector<Run> runs;
   if (func.isExternal() || !func.getBody().hasOneBlock())
     return runs;
   Block &block = func.getBody().front();
   runs.emplace_back();
   for (Operation &op : block) {
-    Kind kind = classify(&op, &block);
+    Kind kind = classify(&op, &block, gpu);
     Run &run = runs.back();
     if (kind == Kind::Kernel)
       run.kernels.push_back(&op);
@@ -208,7 +215,10 @@ struct Scheduled {
 };
 } // namespace
 
-static SmallVector<Kernel> describeKernels(ProgramOp program, Rates rates) {
+/// `share`: how many rTasks share one compute unit's rates at a time (a
+/// GPU's resident blocks per SM; 1 on a CPU, a vEU per core).
+static SmallVector<Kernel> describeKernels(ProgramOp program, Rates rates,
+                                           double share) {
   SmallVector<OperatorOp> ops =
       llvm::to_vector(program.getBody().front().getOps<OperatorOp>());
   SmallVector<MemoryAccess> access = llvm::map_to_vector(ops, getOperatorAccess);
@@ -230,9 +240,9 @@ static SmallVector<Kernel> describeKernels(ProgramOp program, Rates rates) {
     if (std::optional<APFloat> d = rop.getDuration())
       k.unitUs = d->convertToDouble() / k.chunk;
     else if (loop)
-      k.unitUs = rates.us(estimateWork(*loop.getBody()));
+      k.unitUs = share * rates.us(estimateWork(*loop.getBody()));
     else
-      k.unitUs = rates.us(estimateWork(rop.getBody().front())) / k.units;
+      k.unitUs = share * rates.us(estimateWork(rop.getBody().front())) / k.units;
     for (size_t i = 0; i < j; ++i)
       if (getDependence(ops[i], access[i], rop, access[j]) != Dependence::None)
         k.preds.push_back(i);
@@ -314,6 +324,27 @@ static void writePicture(llvm::raw_ostream &os, MutableArrayRef<Scheduled> all) 
   os << "</svg>\n";
 }
 
+/// A program extracted for a GPU: one vEU per block the kernel's grid can
+/// hold resident at once (unless `veus` was given), and an rTask of a tile
+/// loop without a thread level is as many of its iterations as a block has
+/// threads (one per thread).
+static LogicalResult shapeForGPU(ProgramOp program, roller::TargetAttr target,
+                                 int64_t veus) {
+  BlockShape shape = getBlockShape(program, target);
+  // Blocks run one rTask at a time, so they need the most shared memory any
+  // operator's tile needs; a static allocation cannot exceed CUDA's limit.
+  if (shape.sharedBytes > gpukernel::kStaticSharedBytes)
+    return failure();
+  if (veus <= 0)
+    program.setVdeviceAttr(VDeviceAttr::get(
+        program.getContext(), target.getUnits() * shape.perUnit));
+  for (OperatorOp rop : program.getBody().front().getOps<OperatorOp>())
+    if (scf::ForallOp loop = getTaskLoop(rop); loop && gpukernel::getThreadLoops(loop).empty())
+      rop.setTasks(std::max<int64_t>(
+          1, llvm::divideCeil(getTripCount(loop), shape.threads)));
+  return success();
+}
+
 namespace {
 struct RammerSchedulePass
     : public mlir::fourfold::rammer::impl::RammerScheduleBase<RammerSchedulePass> {
@@ -340,12 +371,17 @@ struct RammerSchedulePass
     }
     VDevice device = getVDevice(*targetAttr, veus);
     Rates rates = getRates(*targetAttr);
+    bool gpu = targetAttr->getKind() == roller::TargetKind::gpu;
+    int64_t units = std::max<int64_t>(1, targetAttr->getUnits());
 
     SmallVector<Scheduled, 2> done;
     auto plan = [&](ProgramOp program) {
       VDevice programDevice = device;
       programDevice.veus = program.getVdevice().getVeus();
-      SmallVector<Kernel> kernels = describeKernels(program, rates);
+      double share =
+          gpu ? std::max(1.0, static_cast<double>(programDevice.veus) / units)
+              : 1.0;
+      SmallVector<Kernel> kernels = describeKernels(program, rates, share);
       Schedule s = schedule(kernels, programDevice, *parsed, variants);
       return std::make_pair(kernels, s);
     };
@@ -384,7 +420,7 @@ struct RammerSchedulePass
       return writeReport(module, done);
     for (func::FuncOp func : module.getOps<func::FuncOp>()) {
       unsigned index = 0;
-      for (Run &run : findRuns(func)) {
+      for (Run &run : findRuns(func, gpu)) {
         // Hoist the run's allocations and plain ops, sink its deallocations,
         // remembering (in block order) where each stood.
         llvm::SmallPtrSet<Operation *, 8> moving(run.before.begin(), run.before.end());
@@ -401,17 +437,30 @@ struct RammerSchedulePass
 
         std::string name = llvm::formatv("{0}.p{1}", func.getSymName(), index);
         ProgramOp program = buildProgram(run.kernels, name, device.veus);
+        auto undo = [&]() {
+          // The function goes back to what it was.
+          program.erase();
+          for (auto [op, next] : llvm::reverse(moved))
+            op->moveBefore(next);
+        };
+        if (gpu && failed(shapeForGPU(program, *targetAttr, veus))) {
+          if (explain)
+            program.emitRemark() << llvm::formatv(
+                "rammer: left {0} kernels alone: their shared memory does not "
+                "fit one block",
+                run.kernels.size());
+          undo();
+          continue;
+        }
         auto [kernels, s] = plan(program);
         if (!force && !(s.makespanUs < s.unscheduledUs)) {
-          // Not worth it: the function goes back to what it was.
+          // Not worth it.
           if (explain)
             program.emitRemark() << llvm::formatv(
                 "rammer: left {0} kernels alone: predicted {1:f2} us in one "
                 "program vs {2:f2} us with one launch each",
                 kernels.size(), s.makespanUs, s.unscheduledUs);
-          program.erase();
-          for (auto [op, next] : llvm::reverse(moved))
-            op->moveBefore(next);
+          undo();
           continue;
         }
         ++index;
