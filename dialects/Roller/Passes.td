@@ -31,6 +31,9 @@ def RollerConstruct : Pass<"roller-construct", "ModuleOp"> {
            "Keep this many ranked candidates (as roller.candidates) for measurement">,
     Option<"explain", "explain", "bool", /*default=*/"false",
            "Emit a remark per operator explaining the choice">,
+    Option<"pack", "pack", "bool", /*default=*/"true",
+           "CPU: mark the inputs the policy packs into panels (roller.pack); "
+           "false reads every operand in place">,
   ];
   let dependentDialects = ["::mlir::fourfold::roller::RollerDialect"];
 }
@@ -112,6 +115,26 @@ def RollerFoldTransposes : Pass<"roller-fold-transposes"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
 }
 
+
+def RollerNormalizeContractions : Pass<"roller-normalize-contractions"> {
+  let summary = "Contractions written as generics with batch / transposed / several-dim layouts as linalg.matmul or batch_matmul";
+  let description = [{
+    A linalg.generic that multiplies and sums (an einsum: attention's
+    scores over heads laid out as (tokens, heads, dim), an output projection
+    reducing over heads and dims at once) is a matmul whose operands are not
+    in matmul's layout. Roller tiles such a generic as it is, and its
+    register tiles then gather operands at large strides (a BERT layer's
+    heads-to-model projection ran at 7 GFLOP/s). Here each becomes
+    transposes into [batch, m, k] x [batch, k, n] (dimensions of one kind
+    collapsed into one), a linalg.batch_matmul (linalg.matmul without batch
+    dimensions), and a transpose back into the original output layout; an
+    init that is a fill becomes a fill of the new shape. The copies cost a
+    pass over each operand, which roller's transposes do near memory speed.
+    Only f32 multiply-add bodies with static shapes; generics already in
+    matmul's or batch_matmul's layout are left to roller as they are.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
+}
 
 def RollerMapGPU : Pass<"roller-map-gpu"> {
   let summary = "Tile loops (a block-level scf.forall holding thread-level ones) as gpu.launch, tiles in shared memory";

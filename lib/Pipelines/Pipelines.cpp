@@ -63,7 +63,12 @@ mlir::fourfold::getCPUStages(const CPUPipelineOptions &options,
   SmallVector<Stage> stages = {frontendStage()};
   // x @ w.T with a few rows of x reads w's rows in place (before welder
   // groups a transpose with the matmul), see roller-fold-transposes.
-  stages.front().passes += ",func.func(roller-fold-transposes)";
+  // Einsum-style contractions (heads laid out between tokens and dims) as
+  // (batch) matmuls first, see roller-normalize-contractions.
+  stages.front().passes += options.roller
+                               ? ",func.func(roller-normalize-contractions,"
+                                 "roller-fold-transposes)"
+                               : ",func.func(roller-fold-transposes)";
   if (options.welder)
     // Fusion groups with a tile each, then one loop nest per group whose
     // intermediates are tiles (roller tiles the insides next).
@@ -152,6 +157,8 @@ mlir::fourfold::getGPUStages(const GPUPipelineOptions &options,
   toBinary += "}";
 
   SmallVector<Stage> stages = {frontendStage()};
+  if (options.roller)
+    stages.front().passes += ",func.func(roller-normalize-contractions)";
   // Welder's groups need roller's tiles inside them (its thread loops are
   // what the mapping below distributes).
   if (options.welder && options.roller)
@@ -171,6 +178,14 @@ mlir::fourfold::getGPUStages(const GPUPipelineOptions &options,
     stages.push_back({"grinder", "grinder-schedule{target=" + chip +
                                      "},grinder-lower{gpu=true target=" +
                                      chip + "},canonicalize"});
+  // Runs of independent kernels become rPrograms: one launch each, a grid
+  // of the blocks the SMs hold at once (vEUs), rTasks placed on them ahead
+  // of time, grid barriers between dependent segments. Needs the chip's
+  // target description for the same reason as grinder.
+  if (options.rammer && hasTarget)
+    stages.push_back({"rammer", "rammer-schedule{target=" + chip +
+                                    "},rammer-lower{gpu=true target=" + chip +
+                                    "},canonicalize"});
   stages.append(SmallVector<Stage>{
       // Parallel loops become blocks of 16x16 threads. Tiles have fixed
       // bounds with an in-bounds check inside: convert-parallel-loops-to-gpu
