@@ -84,6 +84,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
                                       "in one persistent kernel (grid "
                                       "barriers between kernels)"),
                        llvm::cl::init(true)};
+  Option<bool> rammer{*this, "rammer",
+                      llvm::cl::desc("Co-schedule independent kernels in one "
+                                     "kernel launch per rProgram (grid "
+                                     "barriers between dependent segments)"),
+                      llvm::cl::init(true)};
   Option<bool> lowerHost{*this, "lower-host",
                          llvm::cl::desc("Also lower the host code to the LLVM "
                                         "dialect (calls to mgpu* runtime "
