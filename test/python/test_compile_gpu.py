@@ -18,7 +18,7 @@ def test_ptx_for_chip(chip):
     assert art.modules and all(f".target {chip}" in m.ptx for m in art.modules)
     assert re.search(r"\.visible \.entry \w+", art.modules[0].ptx)
     assert "gpu.launch_func" in art.host_ir
-    assert list(art.stages) == ["frontend", "welder", "roller", "bufferize", "grinder", "gpu-map", "nvvm", "binary"]
+    assert list(art.stages) == ["frontend", "welder", "roller", "bufferize", "grinder", "rammer", "gpu-map", "nvvm", "binary"]
 
 
 @needs_ptxas

@@ -23,8 +23,12 @@ def test_named_stages():
     assert "rammer" not in Pipeline.cpu(parallel=False).names
     assert "grinder" not in Pipeline.cpu(parallel=False).names
     assert "roller-construct{target=sm_90}" in Pipeline.cpu(target="sm_90")["roller"].passes
-    assert Pipeline.gpu("sm_80").names == ["frontend", "welder", "roller", "bufferize", "grinder", "gpu-map", "nvvm", "binary"]
-    assert Pipeline.gpu("sm_80", roller=False).names == ["frontend", "bufferize", "grinder", "gpu-map", "nvvm", "binary"]
+    assert Pipeline.gpu("sm_80").names == ["frontend", "welder", "roller", "bufferize", "grinder", "rammer", "gpu-map", "nvvm", "binary"]
+    assert Pipeline.gpu("sm_80", roller=False).names == ["frontend", "bufferize", "grinder", "rammer", "gpu-map", "nvvm", "binary"]
+    assert "rammer" not in Pipeline.gpu("sm_80", rammer=False).names
+    # sm_86 has no target description: no grid of resident blocks to size.
+    assert "rammer" not in Pipeline.gpu("sm_86").names
+    assert "rammer-lower{gpu=true target=sm_80}" in Pipeline.gpu("sm_80")["rammer"].passes
     assert Pipeline.gpu("sm_80", lower_host=True).names[-1] == "host"
     assert "chip=sm_80" in Pipeline.gpu("sm_80")["nvvm"].passes
     assert "buffer-results-to-out-params" not in Pipeline.cpu(out_params=False)["bufferize"].passes
