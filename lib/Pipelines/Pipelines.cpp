@@ -186,14 +186,6 @@ mlir::fourfold::getGPUStages(const GPUPipelineOptions &options,
     stages.push_back({"rammer", "rammer-schedule{target=" + chip +
                                     "},rammer-lower{gpu=true target=" + chip +
                                     "},canonicalize"});
-  // Runs of independent kernels become rPrograms: one launch each, a grid
-  // of the blocks the SMs hold at once (vEUs), rTasks placed on them ahead
-  // of time, grid barriers between dependent segments. Needs the chip's
-  // target description for the same reason as grinder.
-  if (options.rammer && hasTarget)
-    stages.push_back({"rammer", "rammer-schedule{target=" + chip +
-                                    "},rammer-lower{gpu=true target=" + chip +
-                                    "},canonicalize"});
   stages.append(SmallVector<Stage>{
       // Parallel loops become blocks of 16x16 threads. Tiles have fixed
       // bounds with an in-bounds check inside: convert-parallel-loops-to-gpu
