@@ -66,7 +66,8 @@ def test_group_tiles_live_in_shared_memory():
     art = fourfold.compile(prog.mlir, target="sm_90", cache=False)
     assert _launches(art) == 1
     mapped = art.stages["gpu-map"]
-    assert re.search(r"workgroup\(%\w+ : memref<[0-9x]+xf32, #gpu.address_space<workgroup>>", mapped)
+    assert re.search(r"workgroup\(%\w+ : memref<\d+xi8, #gpu.address_space<workgroup>>", mapped)
+    assert re.search(r"memref.view .* to memref<[0-9x]+xf32, #gpu.address_space<workgroup>>", mapped)
     assert "gpu.barrier" in mapped
     info = "".join(m.ptxas_info for m in art.modules)
     smem = [int(x) for x in re.findall(r"(\d+) bytes smem", info)]

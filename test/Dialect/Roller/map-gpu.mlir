@@ -9,7 +9,8 @@
 // barrier between the loops and none at the end.
 // CHECK-LABEL: func.func @group
 // CHECK-NOT: memref.alloc()
-// CHECK: gpu.launch blocks(%[[BX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c8{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%[[NT:.*]] = %c32{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) workgroup(%[[TILE:.*]] : memref<4x8xf32, #gpu.address_space<workgroup>>)
+// CHECK: gpu.launch blocks(%[[BX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c8{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%[[NT:.*]] = %c32{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) workgroup(%[[WG:.*]] : memref<128xi8, #gpu.address_space<workgroup>>)
+// CHECK: %[[TILE:.*]] = memref.view %[[WG]][%c0][] : memref<128xi8, #gpu.address_space<workgroup>> to memref<4x8xf32, #gpu.address_space<workgroup>>
 // CHECK: %[[T:.*]] = memref.memory_space_cast %[[TILE]] : memref<4x8xf32, #gpu.address_space<workgroup>> to memref<4x8xf32>
 // CHECK: scf.for %[[I:.*]] = %[[TX]] to %c32{{.*}} step %[[NT]]
 // CHECK: memref.store {{.*}}, %[[T]]
