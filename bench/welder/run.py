@@ -73,9 +73,41 @@ def worker(args):
                 row["inductor_compile_s"] = time.perf_counter() - t
                 row["inductor_rel_error"] = rel_error(got, expected)
                 row["inductor_s"], _ = median_time(lambda: compiled_fn(*tin), args.repeat)
+        if not args.no_tvm:
+            row.update(_tvm(fn, tin, args.threads[0], args.repeat, expected))
         rows[name] = row
         print_row(name, row, 6)
     return rows
+
+
+def _tvm(fn, tin, threads, repeat, expected):
+    """TVM Relax's default build of the same PyTorch function (the harness's TVM system)."""
+    import torch
+
+    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "harness"))
+    try:
+        from systems import TVM
+    except ImportError as e:
+        return {"tvm_error": str(e)}
+    system = TVM()
+    if system.missing():
+        return {"tvm_error": system.missing()}
+
+    class Wrapped(torch.nn.Module):
+        def forward(self, *xs):
+            return fn(*xs)
+
+    try:
+        system.setup(threads)
+        run, info = system.prepare(None, Wrapped(), tin)
+        got = run()
+        while not hasattr(got, "numpy"):  # the VM returns a tuple of one tensor
+            got = got[0]
+        row = {"tvm_compile_s": info["compile_s"], "tvm_rel_error": rel_error(got.numpy(), expected)}
+        row["tvm_s"], _ = median_time(run, repeat)
+        return row
+    except Exception as e:  # an importer or build failure is a result too
+        return {"tvm_error": f"{type(e).__name__}: {str(e)[:200]}"}
 
 
 def markdown(result):
@@ -90,41 +122,49 @@ def markdown(result):
     for threads, rows in sorted(result["threads"].items()):
         out += [f"## {threads} thread(s), every system", "",
                 "| block | kernels (off -> on) | modelled traffic MB (off -> on) | fourfold ms | no-welder ms | "
-                "PyTorch ms | torch.compile ms | welder speedup | vs PyTorch | vs torch.compile | compile s |",
-                "|---|---|---|---|---|---|---|---|---|---|---|"]
-        sp, vt, vi = [], [], []
+                "PyTorch ms | torch.compile ms | TVM Relax ms | welder speedup | vs PyTorch | vs torch.compile | "
+                "vs TVM | compile s |",
+                "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        sp, vt, vi, vv = [], [], [], []
+        ms = lambda v: f"{v * 1e3:.3f}" if v else "-"  # noqa: E731
         for name, r in rows.items():
             if "error" in r:
-                out.append(f"| {name} | {r['error']} |" + " |" * 9)
+                out.append(f"| {name} | {r['error']} |" + " |" * 11)
                 continue
             s = r["no_welder_s"] / r["fourfold_s"]
             t = r["torch_s"] / r["fourfold_s"]
             sp.append(s)
             vt.append(t)
-            ind = r.get("inductor_s")
+            ind, tvm = r.get("inductor_s"), r.get("tvm_s")
             i = ind / r["fourfold_s"] if ind else None
+            v = tvm / r["fourfold_s"] if tvm else None
             if i:
                 vi.append(i)
+            if v:
+                vv.append(v)
             out.append(
                 f"| {name} | {r['kernels_unfused']} -> {r['kernels_welder']} | "
                 f"{r['bytes_unfused'] / 1e6:.2f} -> {r['bytes_welder'] / 1e6:.2f} "
-                f"({r['bytes_unfused'] / max(1, r['bytes_welder']):.2f}x less) | {r['fourfold_s'] * 1e3:.3f} | "
-                f"{r['no_welder_s'] * 1e3:.3f} | {r['torch_s'] * 1e3:.3f} | "
-                f"{ind * 1e3 if ind else float('nan'):.3f} | {s:.2f}x | {t:.2f}x | "
-                f"{(f'{i:.2f}x' if i else '-')} | {r['fourfold_compile_s']:.2f} |")
+                f"({r['bytes_unfused'] / max(1, r['bytes_welder']):.2f}x less) | {ms(r['fourfold_s'])} | "
+                f"{ms(r['no_welder_s'])} | {ms(r['torch_s'])} | {ms(ind)} | "
+                f"{ms(tvm) if tvm else r.get('tvm_error', '-')[:60]} | {s:.2f}x | {t:.2f}x | "
+                f"{(f'{i:.2f}x' if i else '-')} | {(f'{v:.2f}x' if v else '-')} | {r['fourfold_compile_s']:.2f} |")
         out += ["", f"Geomeans (above 1: fourfold with welder faster): over no-welder {geomean(sp):.2f}x, "
-                f"over PyTorch eager {geomean(vt):.2f}x, over torch.compile {geomean(vi):.2f}x.", ""]
+                f"over PyTorch eager {geomean(vt):.2f}x, over torch.compile {geomean(vi):.2f}x, "
+                f"over TVM Relax {geomean(vv):.2f}x.", ""]
     return "\n".join(out) + "\n"
 
 
 def add_arguments(parser):
     parser.add_argument("--models", default="")
     parser.add_argument("--no-inductor", action="store_true")
+    parser.add_argument("--no-tvm", action="store_true")
 
 
 def main():
     bench_main(__file__, "welder", worker, markdown, add_arguments,
-               lambda args: ["--models", args.models] + (["--no-inductor"] if args.no_inductor else []))
+               lambda args: ["--models", args.models] + (["--no-inductor"] if args.no_inductor else [])
+               + (["--no-tvm"] if args.no_tvm else []))
 
 
 if __name__ == "__main__":
