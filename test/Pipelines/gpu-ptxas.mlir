@@ -14,10 +14,12 @@
 // The escapes (\0A, \09) are decoded: the PTX has one statement per line.
 // SM80: {{^}}.target sm_80{{$}}
 // SM80-NEXT: {{^}}.address_size 64{{$}}
-// SM80: {{^}}.visible .entry matmul_kernel(
+// The fill and the matmul: one rammer kernel (rammer-lower{gpu}).
+// SM80: {{^}}.visible .entry matmul_p0_rammer(
+// SM80: {{^}}.minnctapersm
 // SM80: ret;
 // SM90: {{^}}.target sm_90{{$}}
-// SM90: {{^}}.visible .entry matmul_kernel(
+// SM90: {{^}}.visible .entry matmul_p0_rammer(
 func.func @matmul(%a: tensor<37x29xf32>, %b: tensor<29x53xf32>) -> tensor<37x53xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<37x53xf32>

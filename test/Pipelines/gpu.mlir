@@ -3,7 +3,14 @@
 // These checks are upstream's 16x16 mapping (roller=false); with roller (the
 // default) the matmul runs in roller's blocks x threads with register tiles.
 // RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_80 roller=false" | FileCheck %s --check-prefixes=CHECK,SM80
-// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_90" | FileCheck %s --check-prefix=ROLLER
+// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_90 rammer=false" | FileCheck %s --check-prefix=ROLLER
+// By default rammer puts the fill and the matmul (dependent: a grid barrier
+// between them) into one kernel of sm_90's resident blocks (132 SMs x 4).
+// RUN: fourfold-opt %s --fourfold-gpu-pipeline="chip=sm_90" | FileCheck %s --check-prefix=RAMMER
+// RAMMER-LABEL: func.func @matmul(
+// RAMMER:       gpu.launch_func @matmul_p0_rammer::@matmul_p0_rammer blocks in (%c528, %c1, %c1)
+// RAMMER-NOT:   gpu.launch_func
+// RAMMER:       gpu.binary @matmul_p0_rammer [#gpu.object<#nvvm.target<O = 3, chip = "sm_90">{{.*}}.minnctapersm 4{{.*}}atom.global.add{{.*}}fma.rn.f32
 // ROLLER-LABEL: func.func @matmul(
 // ROLLER: gpu.launch_func @matmul_kernel::@matmul_kernel
 // ROLLER: gpu.launch_func @matmul_kernel_0::@matmul_kernel blocks in ({{.*}}) threads in ({{.*}}) args(
