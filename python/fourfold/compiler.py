@@ -246,14 +246,19 @@ class CPUModule:
                                    for r, cell in zip(self.results, self._cells[len(self.args):])]
         self._packed = (ctypes.c_void_p * len(pointers))(
             *[ctypes.cast(p, ctypes.c_void_p) for p in pointers])
+        self._fast = _fast_caller(self)
 
     def __call__(self, *values):
         """Run on numpy arrays (and Python / numpy scalars); returns numpy arrays (a tuple for
         several results). Not re-entrant: one call at a time per CPUModule."""
+        self._bound_set = False  # the cells of bound arguments are about to be overwritten
+        if self._fast is not None:  # exact C-ordered ndarrays of the argument types: in C
+            out = self._fast(*values)
+            if out is not NotImplemented:
+                return out
         if len(values) != len(self.args):
             raise TypeError(f"{self.name} takes {len(self.args)} argument(s) "
                             f"({', '.join(a.mlir_type for a in self.args)}), got {len(values)}")
-        self._bound_set = False  # the cells of bound arguments are about to be overwritten
         return self._run(values)
 
     def bind(self, first: int, arrays) -> None:
@@ -339,6 +344,26 @@ class CPUModule:
 
 _ALIGN = 64
 _ALIGN_FROM = 16 * 1024
+
+
+def _fast_caller(module):
+    """The C call path (fourfold._fastcall, lib/Runtime/FastCall.c) for a module whose arguments
+    and results are all arrays; None where it does not apply or was not built."""
+    if module._func is None or any(s.kind == "scalar" for s in module.args + module.results):
+        return None
+    try:
+        from ._fastcall import Caller
+    except ImportError:
+        return None
+    slots = []
+    for spec, cell in zip(module.args + module.results, module._cells):
+        nbytes = int(np.prod(spec.shape, dtype=np.int64)) * spec.dtype.itemsize
+        # Large results keep the Python allocator (64-byte aligned); numpy's own otherwise.
+        allocate = module._allocators.get(id(spec)) if nbytes >= _ALIGN_FROM else None
+        slots.append((ctypes.addressof(cell), spec.dtype.num, tuple(spec.shape), allocate))
+    n = len(module.args)
+    return Caller(ctypes.cast(module._func, ctypes.c_void_p).value, ctypes.addressof(module._packed),
+                  slots[:n], slots[n:])
 
 
 def _allocator(shape, dtype):
