@@ -74,7 +74,8 @@ int64_t getResidentBlocks(roller::TargetAttr target, int64_t threads,
 /// `name`, made a valid PTX identifier, renamed on a clash) with the symbols
 /// it uses (constant tables, the barrier counter), replacing it by a
 /// gpu.launch_func; what the kernel uses from above becomes its arguments
-/// (constants are sunk into it first). The upstream gpu-kernel-outlining
+/// (constants are sunk into it first); the launch's dialect attributes
+/// (named dialect.name) go to the launch_func. The upstream gpu-kernel-outlining
 /// does the same for launches left in functions; this one returns the
 /// gpu.func so that its caller can set launch bounds on it.
 FailureOr<gpu::GPUFuncOp> outline(gpu::LaunchOp launch, StringRef name,

@@ -72,6 +72,9 @@ def rammer(text: str, target: str) -> list[dict]:
         programs.append({"name": ir.StringAttr(op.attributes["sym_name"]).value,
                          "operators": len(durations), "tasks": tasks,
                          "predicted_us": _float(op.attributes["rammer.predicted_us"]),
+                         # launches (GPU kernels / CPU parallel regions) the program replaces
+                         "launches_before": ir.IntegerAttr(op.attributes["rammer.launches"]).value
+                         if "rammer.launches" in op.attributes else None,
                          "unscheduled_us": _float(op.attributes["rammer.unscheduled_us"])})
     return programs
 

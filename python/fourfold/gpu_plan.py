@@ -201,14 +201,23 @@ def extract_plan(module: ir.Module, entry: str, chip: str) -> dict:
             smem = 0
             if op.dynamicSharedMemorySize is not None:
                 smem = int(values[op.dynamicSharedMemorySize]["const"]["value"])
-            steps.append({"op": "launch", "module": str(module_name).lstrip("@"),
-                          "kernel": str(kernel_name).lstrip("@"), "grid": dims[:3], "block": dims[3:6],
-                          "shared_bytes": smem, "args": launch_args})
+            step = {"op": "launch", "module": str(module_name).lstrip("@"),
+                    "kernel": str(kernel_name).lstrip("@"), "grid": dims[:3], "block": dims[3:6],
+                    "shared_bytes": smem, "args": launch_args}
+            if "rammer.launches" in op.attributes:
+                # an rProgram's kernel: the launches its operators took one by one
+                step["replaces_launches"] = ir.IntegerAttr(op.attributes["rammer.launches"]).value
+            steps.append(step)
         elif name == "func.return":
             returns = [values[v]["buffer"] for v in op.operands]
         else:
             raise FourfoldError(f"launch plan: host op {where} is not supported")
-    return {"version": 1, "entry": entry, "chip": chip, "buffers": buffers, "steps": steps, "returns": returns}
+    launches = [s for s in steps if s["op"] == "launch"]
+    return {"version": 1, "entry": entry, "chip": chip, "buffers": buffers, "steps": steps, "returns": returns,
+            # kernel launches per call, and as many as there would be with one launch per kernel
+            # (rammer's rPrograms taken apart)
+            "launches": len(launches),
+            "launches_without_rammer": sum(s.get("replaces_launches", 1) for s in launches)}
 
 
 def save_artifact(artifact, directory: str) -> str:

@@ -178,7 +178,9 @@ def write_report(m, args, compile_loaded, random_inputs, median, Progress) -> st
                 f"{prog['operators']} operators, {len(prog['tasks'])} rTasks on "
                 f"{max(t['veu'] for t in prog['tasks']) + 1} vEUs in "
                 f"{max(t['step'] for t in prog['tasks']) + 1} steps; predicted {prog['predicted_us']:.2f} us "
-                f"vs {prog['unscheduled_us']:.2f} us with one parallel region per kernel"], None))
+                f"vs {prog['unscheduled_us']:.2f} us with one parallel region per kernel" +
+                (f"; launches {prog['launches_before']} -> 1" if prog.get("launches_before") else "")],
+                None))
     placed = decisions.get("grinder") or []
     if placed:
         draw_grinder(placed, os.path.join(pics_dir, "grinder.png"))

@@ -1,7 +1,8 @@
 """rammer on the GPU (issue 4): the harness's graphs with inter-operator parallelism (bench/rammer)
 compiled for sm_80 and sm_90 with the default GPU pipeline. Every rProgram is one kernel: every
-cubin assembles with ptxas, the launches go down against rammer=False, and the grid of each rammer
-kernel fits on the GPU at once as ptxas allocated it (a grid barrier waits for every block).
+cubin assembles with ptxas, the launches go down against rammer=False (and the launch plan counts
+both), and the grid of each rammer kernel fits on the GPU at once as ptxas allocated it (a grid
+barrier waits for every block).
 Numerics need a GPU and are not run here."""
 
 import re
@@ -61,6 +62,9 @@ def test_one_kernel_per_program(name, chip):
         assert _launches(on) <= _launches(off)
         if rammer:
             assert _launches(on) < _launches(off), (_launches(on), _launches(off))
+        # The launch plan says both: each rammer launch records the launches it replaces.
+        plan = on.plan
+        assert (plan["launches"], plan["launches_without_rammer"]) == (_launches(on), _launches(off))
     for m in rammer:
         # Residency: the grid never exceeds what the SMs hold at once with the registers and
         # shared memory ptxas allocated (registers per warp in units of 256).

@@ -16,13 +16,14 @@
 // independent; "add" reads a and b. Allocations and deallocations between
 // kernels move out of the program's way.
 // The allocations move above the program and the deallocations below it;
-// the program takes whole buffers (views are cloned in). The rTasks of
-// "k0" are coarsened to 2 tiles each: with "k1" beside it, 4 vEUs are full.
+// the program takes whole buffers (views are cloned in); it replaces 3
+// launches (parallel regions). The rTasks of "k0" are coarsened to 2 tiles
+// each: with "k1" beside it, 4 vEUs are full.
 // CHECK-LABEL: func.func @cell
 // CHECK-SAME: (%[[X:.*]]: memref<64x32xf32>, %[[Y:.*]]: memref<64x32xf32>, %[[OUT:.*]]: memref<64x32xf32>)
 // CHECK:      %[[A:.*]] = memref.alloc() : memref<64x32xf32>
 // CHECK-NEXT: %[[B:.*]] = memref.alloc() : memref<64x32xf32>
-// CHECK-NEXT: rammer.program "cell.p0" vdevice <veus = 4>(%[[X]], %[[A]], %[[Y]], %[[B]], %[[OUT]]) {rammer.predicted_us = 1.45{{[0-9.e+]*}} : f64, rammer.unscheduled_us = 3.44{{[0-9.e+]*}} : f64}
+// CHECK-NEXT: rammer.program "cell.p0" vdevice <veus = 4>(%[[X]], %[[A]], %[[Y]], %[[B]], %[[OUT]]) {rammer.launches = 3 : i64, rammer.predicted_us = 1.45{{[0-9.e+]*}} : f64, rammer.unscheduled_us = 3.44{{[0-9.e+]*}} : f64}
 // CHECK:      rammer.operator "k0.forall" tasks 2 duration 6.400000e-02(%{{.*}}, %{{.*}})
 // CHECK:        scf.forall
 // CHECK:          linalg.exp

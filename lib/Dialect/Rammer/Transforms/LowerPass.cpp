@@ -453,6 +453,9 @@ LogicalResult Lowering::lowerGPU(const GPUOptions &options) {
   Value one = index(1);
   auto launch = gpu::LaunchOp::create(b, loc, index(grid), one, one,
                                       index(shape.threads), one, one);
+  // What the launch replaces, for launch plans (kept on the launch_func).
+  if (Attribute launches = program->getAttr("rammer.launches"))
+    launch->setAttr("rammer.launches", launches);
   Block &launchBody = launch.getBody().front();
   b.setInsertionPointToStart(&launchBody);
   auto terminator = gpu::TerminatorOp::create(b, loc);

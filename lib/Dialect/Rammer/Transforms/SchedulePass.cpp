@@ -388,12 +388,16 @@ struct RammerSchedulePass
     auto keep = [&](ProgramOp program, ArrayRef<Kernel> kernels,
                     const Schedule &s) {
       writeSchedule(program, s, kernels);
+      // The launches (GPU kernels / parallel regions) the program replaces,
+      // for launch plans and reports.
+      int64_t launchesBefore = llvm::count_if(
+          kernels, [](const Kernel &k) { return k.launches; });
+      program->setAttr("rammer.launches",
+                       Builder(program.getContext()).getI64IntegerAttr(launchesBefore));
       Scheduled entry{program, {}, s};
       for (OperatorOp rop : program.getBody().front().getOps<OperatorOp>())
         entry.names.push_back(rop.getSymName().str());
       if (explain) {
-        int64_t launchesBefore = llvm::count_if(
-            kernels, [](const Kernel &k) { return k.launches; });
         program.emitRemark() << llvm::formatv(
             "rammer: program '{0}': {1} operators, {2} rTasks on {3} vEUs in "
             "{4} segments ({5} barriers); predicted {6:f2} us vs {7:f2} us "

@@ -188,10 +188,15 @@ FailureOr<gpu::GPUFuncOp> gpukernel::outline(gpu::LaunchOp launch,
     }
   }
   OpBuilder b(launch);
-  gpu::LaunchFuncOp::create(b, launch.getLoc(), func,
-                            launch.getGridSizeOperandValues(),
-                            launch.getBlockSizeOperandValues(),
-                            launch.getDynamicSharedMemorySize(), operands);
+  auto launchFunc = gpu::LaunchFuncOp::create(
+      b, launch.getLoc(), func, launch.getGridSizeOperandValues(),
+      launch.getBlockSizeOperandValues(), launch.getDynamicSharedMemorySize(),
+      operands);
+  // Dialect annotations of the launch (rammer.launches, ...) stay with it;
+  // gpu.launch's own attributes (workgroup_attributions) do not apply.
+  for (NamedAttribute attr : launch->getDiscardableAttrs())
+    if (attr.getName().getValue().contains('.'))
+      launchFunc->setAttr(attr.getName(), attr.getValue());
   launch.erase();
   top->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                UnitAttr::get(top->getContext()));
