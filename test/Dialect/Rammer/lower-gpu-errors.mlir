@@ -114,3 +114,24 @@ func.func @heap(%x: memref<8xf32>) {
   }
   return
 }
+
+// -----
+
+func.func @body_write(%x: memref<8xf32>) {
+  rammer.program "p" vdevice <veus = 1> (%x) : (memref<8xf32>) -> () {
+  ^bb0(%b: memref<8xf32>):
+    %c0 = arith.constant 0 : index
+    %one = arith.constant 1.0 : f32
+    // expected-error @+1 {{'memref.store' op in an rProgram's body (outside its operators) cannot run in every thread of its GPU kernel}}
+    memref.store %one, %b[%c0] : memref<8xf32>
+    rammer.operator "a" tasks 1 (%b) : (memref<8xf32>) -> () {
+    ^bb0(%o: memref<8xf32>):
+      rammer.yield
+    }
+    rammer.schedule {
+      rammer.task "a"[0] on 0 at 0
+    }
+    rammer.yield
+  }
+  return
+}

@@ -98,6 +98,13 @@ LogicalResult Lowering::check(bool gpu) {
       llvm::any_of(program.getInputs().getTypes(), isTensor))
     return program.emitOpError(
         "works on tensors: --rammer-lower runs on buffers (bufferize first)");
+  if (gpu)
+    // What the program body holds besides its operators runs in every
+    // thread of the kernel: views and constants only.
+    for (Operation &op : program.getBody().front().without_terminator())
+      if (!isa<OperatorOp, ScheduleOp>(op) && !isMemoryEffectFree(&op))
+        return op.emitOpError("in an rProgram's body (outside its operators) "
+                              "cannot run in every thread of its GPU kernel");
   for (OperatorOp rop : program.getBody().front().getOps<OperatorOp>()) {
     if (rop->getNumResults() != 0 ||
         llvm::any_of(rop.getInputs().getTypes(), isTensor))
