@@ -65,9 +65,10 @@ struct NormalizeContraction : OpRewritePattern<linalg::GenericOp> {
     return collapse(rewriter, loc, value, groups);
   }
 
-  static Value collapse(PatternRewriter &rewriter, Location loc, Value value,
-                        ArrayRef<unsigned> groups) {
-    SmallVector<ReassociationIndices> reassociation;
+  /// Consecutive dimensions in groups of the given sizes (empty groups
+  /// dropped).
+  static SmallVector<ReassociationIndices> reassociation(ArrayRef<unsigned> groups) {
+    SmallVector<ReassociationIndices> result;
     int64_t next = 0;
     for (unsigned g : groups) {
       if (g == 0)
@@ -75,8 +76,14 @@ struct NormalizeContraction : OpRewritePattern<linalg::GenericOp> {
       ReassociationIndices group;
       for (unsigned i = 0; i < g; ++i)
         group.push_back(next++);
-      reassociation.push_back(group);
+      result.push_back(group);
     }
+    return result;
+  }
+
+  static Value collapse(PatternRewriter &rewriter, Location loc, Value value,
+                        ArrayRef<unsigned> groups) {
+    SmallVector<ReassociationIndices> reassociation = NormalizeContraction::reassociation(groups);
     if (llvm::all_of(reassociation, [](auto &g) { return g.size() == 1; }))
       return value;
     return tensor::CollapseShapeOp::create(rewriter, loc, value, reassociation);
@@ -169,20 +176,10 @@ struct NormalizeContraction : OpRewritePattern<linalg::GenericOp> {
     for (unsigned d : orderC)
       expanded.push_back(ranges[d]);
     auto expandedType = RankedTensorType::get(expanded, f32);
-    if (expandedType != product.getType()) {
-      SmallVector<ReassociationIndices> reassociation;
-      int64_t next = 0;
-      for (size_t g : {batch.size(), m.size(), n.size()}) {
-        if (g == 0)
-          continue;
-        ReassociationIndices group;
-        for (size_t i = 0; i < g; ++i)
-          group.push_back(next++);
-        reassociation.push_back(group);
-      }
-      product = tensor::ExpandShapeOp::create(rewriter, loc, expandedType, product,
-                                              reassociation);
-    }
+    if (expandedType != product.getType())
+      product = tensor::ExpandShapeOp::create(
+          rewriter, loc, expandedType, product,
+          reassociation({unsigned(batch.size()), unsigned(m.size()), unsigned(n.size())}));
     // Output position p holds loop dim mapC(p), which sits at index
     // orderC.indexOf(dim) of `product`.
     SmallVector<int64_t> perm;
