@@ -28,6 +28,9 @@ struct OperandInfo {
   llvm::SmallVector<IndexExpr> dims; // one per tensor dimension
   int64_t elemBytes = 4;
   bool isOutput = false;
+  /// Elements between consecutive rows (steps of the next-to-last
+  /// dimension) of the tensor the operand is sliced from; 0: unknown.
+  int64_t rowStride = 0;
 };
 
 struct OpInfo {

@@ -28,7 +28,7 @@
 // TOPK80-LABEL: func.func @matmul(
 // TOPK80: linalg.matmul {roller.candidates = [#roller.rtile<shared = [16, 16, 8], register = [1, 1, 1]>, #roller.rtile<shared = [14, 16, 8], register = [1, 1, 1]>, #roller.rtile<shared = [12, 16, 8], register = [1, 1, 1]>], roller.predicted_us = 0.36312056737588649 : f64, roller.tile = #roller.rtile<shared = [16, 16, 8], register = [1, 1, 1]>}
 // TOPKCPU-LABEL: func.func @matmul(
-// TOPKCPU: linalg.matmul {roller.candidates = [#roller.rtile<L2 = [8, 64, 32], register = [1, 16, 8]>, #roller.rtile<L2 = [8, 56, 32], register = [1, 8, 8]>, #roller.rtile<L2 = [18, 32, 32], register = [6, 16, 8]>], roller.pack = array<i64: 1>, roller.predicted_us = 1.2233125 : f64, roller.tile = #roller.rtile<L2 = [8, 64, 32], register = [1, 16, 8]>}
+// TOPKCPU: linalg.matmul {roller.candidates = [#roller.rtile<L2 = [8, 64, 32], register = [1, 16, 8]>, #roller.rtile<L2 = [8, 56, 32], register = [1, 8, 8]>, #roller.rtile<L2 = [18, 32, 32], register = [6, 16, 8]>], roller.predicted_us = 1.2233125 : f64, roller.tile = #roller.rtile<L2 = [8, 64, 32], register = [1, 16, 8]>}
 
 // SM80-LABEL: func.func @matmul(
 // SM80:      linalg.matmul

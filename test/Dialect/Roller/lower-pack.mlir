@@ -8,33 +8,37 @@
 // RUN: fourfold-opt %s -split-input-file --roller-construct=target=@%S/Inputs/cpu.target --roller-lower=parallel=false 2>/dev/null | FileCheck %s
 // RUN: fourfold-opt %s -split-input-file --roller-construct=target=@%S/Inputs/cpu.target --roller-lower 2>&1 >/dev/null | FileCheck %s --check-prefix=REMARK
 
-// 64 x 70 x 100 on the 4-core test CPU: 16 x 80 x 104 cache tiles of 4 x 16
-// x 8 register tiles (4 row tiles share each panel). 70 columns are 4 whole
-// panels of 16 and 6 columns left; k = 100 is 12 steps of 8 and 4 left.
-// Sequentially, the copy is loop-invariant in the row tiles' loop: B is
-// packed once.
+// 64 x 150 x 204 on the 4-core test CPU: 32 x 80 x 104 cache tiles of 4 x 16
+// x 8 register tiles (8 row tiles share each panel). A cache tile's 80 or 70
+// columns are 5 or 4 whole panels of 16 (6 columns left in the second);
+// its 104 or 100 rows of k are 13 or 12 steps of 8 (4 left in the second).
+// The panels ([5, 104, 16], static) are filled for the rows and whole
+// panels the cache tile has.
 // CONSTRUCT-LABEL: func.func @matmul(
-// CONSTRUCT: linalg.matmul {roller.pack = array<i64: 1>, roller.predicted_us = {{.*}}, roller.tile = #roller.rtile<L2 = [16, 80, 104], register = [4, 16, 8]>}
+// CONSTRUCT: linalg.matmul {roller.pack = array<i64: 1>, roller.predicted_us = {{.*}}, roller.tile = #roller.rtile<L2 = [32, 80, 104], register = [4, 16, 8]>}
 // CHECK-LABEL: func.func @matmul(
-// CHECK-SAME:    %[[A:.*]]: tensor<64x100xf32>, %[[B:.*]]: tensor<100x70xf32>
-// CHECK:         %[[EMPTY:.*]] = tensor.empty() : tensor<4x100x16xf32>
-// CHECK:         %[[PANELS:.*]] = scf.for %[[P:.*]] = %c0 to %c4 step %c1 iter_args(%{{.*}} = %[[EMPTY]])
-// CHECK:           scf.for %[[K:.*]] = %c0 to %c100 step %c1
-// CHECK:             %[[ROW:.*]] = vector.transfer_read %[[B]][%[[K]], %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<100x70xf32>, vector<16xf32>
-// CHECK:             vector.transfer_write %[[ROW]], %{{.*}}[%[[P]], %[[K]], %c0] {in_bounds = [true]} : vector<16xf32>, tensor<4x100x16xf32>
+// CHECK:         %[[EMPTY:.*]] = tensor.empty() : tensor<5x104x16xf32>
+// CHECK:         scf.for %{{.*}} = %c0 to %c150 step %c80
+// CHECK:           scf.for %{{.*}} = %c0 to %c204 step %c104
+// CHECK:             %[[K:.*]] = affine.min
+// CHECK:             %[[BTILE:.*]] = tensor.extract_slice %arg1[%{{.*}}, %{{.*}}] [%[[K]], %{{.*}}] [1, 1] : tensor<204x150xf32> to tensor<?x?xf32>
+// CHECK:             %[[PANELS:.*]] = scf.for %[[P:.*]] = %c0 to %{{.*}} step %c1 iter_args(%{{.*}} = %[[EMPTY]])
+// CHECK:               scf.for %[[ROW:.*]] = %c0 to %[[K]] step %c1
+// CHECK:                 %[[V:.*]] = vector.transfer_read %[[BTILE]][%[[ROW]], %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<?x?xf32>, vector<16xf32>
+// CHECK:                 vector.transfer_write %[[V]], %{{.*}}[%[[P]], %[[ROW]], %c0] {in_bounds = [true]} : vector<16xf32>, tensor<5x104x16xf32>
 // Whole register tiles: their panel, a contiguous 8 x 16 block.
-// CHECK:         %[[PANEL:.*]] = arith.divui %{{.*}}, %c16 : index
-// CHECK:         tensor.extract_slice %[[PANELS]][%[[PANEL]], %{{.*}}, 0] [1, 8, 16] [1, 1, 1] : tensor<4x100x16xf32> to tensor<8x16xf32>
-// CHECK:         vector.contract {{.*}} : vector<4x8xf32>, vector<8x16xf32> into vector<4x16xf32>
-// The k remainder and the last 6 columns read B in place.
-// CHECK:         tensor.extract_slice %[[B]][96, %{{.*}}] [4, 16] [1, 1] : tensor<100x70xf32> to tensor<4x16xf32>
-// CHECK:         vector.contract {{.*}} : vector<4x4xf32>, vector<4x16xf32> into vector<4x16xf32>
-// CHECK:         tensor.extract_slice %[[B]][%{{.*}}, 64] [%{{.*}}, 6] [1, 1] : tensor<100x70xf32> to tensor<?x6xf32>
-// CHECK:         linalg.matmul
+// CHECK:             %[[PANEL:.*]] = arith.divui %{{.*}}, %c16 : index
+// CHECK:             tensor.extract_slice %[[PANELS]][%[[PANEL]], %{{.*}}, 0] [1, 8, 16] [1, 1, 1] : tensor<5x104x16xf32> to tensor<8x16xf32>
+// CHECK:             vector.contract {{.*}} : vector<4x8xf32>, vector<8x16xf32> into vector<4x16xf32>
+// The k remainder and the columns past the whole panels read B in place.
+// CHECK:             tensor.extract_slice %[[BTILE]][%{{.*}}, %{{.*}}] [%{{.*}}, 16] [1, 1] : tensor<?x?xf32> to tensor<?x16xf32>
+// CHECK:             linalg.matmul
+// CHECK:             tensor.extract_slice %[[BTILE]][%{{.*}}, %{{.*}}] [%{{.*}}, %{{.*}}] [1, 1] : tensor<?x?xf32> to tensor<?x?xf32>
+// CHECK:             linalg.matmul
 // CHECK-NOT:     roller.
-func.func @matmul(%a: tensor<64x100xf32>, %b: tensor<100x70xf32>, %c: tensor<64x70xf32>) -> tensor<64x70xf32> {
-  %r = linalg.matmul ins(%a, %b : tensor<64x100xf32>, tensor<100x70xf32>) outs(%c : tensor<64x70xf32>) -> tensor<64x70xf32>
-  return %r : tensor<64x70xf32>
+func.func @matmul(%a: tensor<64x204xf32>, %b: tensor<204x150xf32>, %c: tensor<64x150xf32>) -> tensor<64x150xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<64x204xf32>, tensor<204x150xf32>) outs(%c : tensor<64x150xf32>) -> tensor<64x150xf32>
+  return %r : tensor<64x150xf32>
 }
 
 // -----
@@ -85,4 +89,28 @@ func.func @not_packed(%a: tensor<16x32xf32>, %b: tensor<32x32xf32>, %c: tensor<1
   %r = linalg.matmul {roller.pack = array<i64: 0>, roller.tile = #roller.rtile<L2 = [16, 32, 32], register = [4, 16, 8]>}
        ins(%a, %b : tensor<16x32xf32>, tensor<32x32xf32>) outs(%c : tensor<16x32xf32>) -> tensor<16x32xf32>
   return %r : tensor<16x32xf32>
+}
+
+// -----
+
+// Many row tiles, but B (29 x 53, rows 212 bytes apart) stays in L1 as it
+// is: nothing to gain from copying it.
+// CONSTRUCT-LABEL: func.func @small_b(
+// CONSTRUCT-NOT: roller.pack
+// CONSTRUCT: roller.tile
+func.func @small_b(%a: tensor<37x29xf32>, %b: tensor<29x53xf32>, %c: tensor<37x53xf32>) -> tensor<37x53xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<37x29xf32>, tensor<29x53xf32>) outs(%c : tensor<37x53xf32>) -> tensor<37x53xf32>
+  return %r : tensor<37x53xf32>
+}
+
+// -----
+
+// The same small B, but as a 64-column slice of a 1024-column matrix (a
+// welder group's tile): its rows are 4 KiB apart, in one L1 set each.
+// CONSTRUCT-LABEL: func.func @aliasing_slice(
+// CONSTRUCT: linalg.matmul {roller.pack = array<i64: 1>
+func.func @aliasing_slice(%a: tensor<37x29xf32>, %b: tensor<29x1024xf32>, %c: tensor<37x64xf32>) -> tensor<37x64xf32> {
+  %s = tensor.extract_slice %b[0, 64] [29, 64] [1, 1] : tensor<29x1024xf32> to tensor<29x64xf32>
+  %r = linalg.matmul ins(%a, %s : tensor<37x29xf32>, tensor<29x64xf32>) outs(%c : tensor<37x64xf32>) -> tensor<37x64xf32>
+  return %r : tensor<37x64xf32>
 }

@@ -221,7 +221,7 @@ struct RollerConstructPass
       op->setAttr(RollerDialect::kTileAttrName, toAttr(ctx, best));
       op->setAttr(RollerDialect::kPredictedAttrName,
                   FloatAttr::get(Float64Type::get(ctx), best.predictedUs));
-      if (!gpu && best.tiles.size() == 2) {
+      if (!gpu && pack && best.tiles.size() == 2) {
         SmallVector<unsigned> packed =
             packedOperands(*info, target, best.tiles[0], best.tiles[1]);
         if (!packed.empty())

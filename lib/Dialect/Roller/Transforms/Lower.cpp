@@ -126,7 +126,8 @@ LogicalResult tileLoops(RewriterBase &rewriter, Operation *&current,
                         ArrayRef<int64_t> sizes,
                         function_ref<bool(unsigned)> which,
                         scf::SCFTilingOptions::LoopType loopType, bool skipWhole,
-                        SmallVector<LoopLikeOpInterface> &loops) {
+                        SmallVector<LoopLikeOpInterface> &loops,
+                        ArrayRef<int64_t> interchange = {}) {
   auto tileable = cast<TilingInterface>(current);
   SmallVector<OpFoldResult> tileSizes;
   SmallVector<Range> domain = tileable.getIterationDomain(rewriter);
@@ -142,6 +143,8 @@ LogicalResult tileLoops(RewriterBase &rewriter, Operation *&current,
   scf::SCFTilingOptions options;
   options.setTileSizes(tileSizes);
   options.setLoopType(loopType);
+  if (!interchange.empty())
+    options.setInterchange(interchange);
   rewriter.setInsertionPoint(current);
   FailureOr<scf::SCFTilingResult> tiled =
       scf::tileUsingSCF(rewriter, tileable, options);
@@ -1366,9 +1369,20 @@ struct RollerLowerPass
       packOperands.assign(pack.asArrayRef().begin(), pack.asArrayRef().end());
     SmallVector<PackedPanels> packed;
     size_t levels = tile.getTiles().size();
+    // The loop along the output's contiguous dimension (read before the
+    // tiling below replaces `op`).
+    Location loc = op.getLoc();
+    unsigned numLoops = op.getNumLoops();
+    std::optional<unsigned> outputVectorLoop;
+    if (op.getNumDpsInits() == 1) {
+      AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+      if (out.getNumResults())
+        if (auto d = dyn_cast<AffineDimExpr>(out.getResults().back()))
+          outputVectorLoop = d.getPosition();
+    }
     for (auto [level, sizes] : llvm::enumerate(tile.getTiles())) {
       if (level + 1 == levels && level > 0 && !packOperands.empty())
-        if (failed(packInputs(rewriter, cast<linalg::LinalgOp>(current), op.getLoc(),
+        if (failed(packInputs(rewriter, cast<linalg::LinalgOp>(current), loc,
                               packOperands, sizes.asArrayRef(), packed)))
           return failure();
       // Inside a parallel loop already (a welder group's tile): no nested
@@ -1385,9 +1399,24 @@ struct RollerLowerPass
           return failure();
         continue;
       }
+      // With packed panels, the register tiles walk the panels outermost
+      // and the rows inside (BLIS's order): a kc x nr panel stays in L1
+      // while every row tile of the cache tile uses it, and A's rows (mr x
+      // kc) stream instead. Rows outermost streamed each panel from L2 once
+      // per row tile. 1 thread, kernel: 128x3072x768 229 -> 241 GFLOP/s,
+      // 128x768x3072 234 -> 242, 128x2304x768 245 -> 251; 1024^3 without
+      // welder's group tile 253 -> 264.
+      SmallVector<int64_t> interchange;
+      if (!packed.empty() && outputVectorLoop) {
+        unsigned v = *outputVectorLoop;
+        interchange.push_back(v);
+        for (unsigned d = 0; d < numLoops; ++d)
+          if (d != v)
+            interchange.push_back(d);
+      }
       if (failed(tileLoops(rewriter, current, sizes.asArrayRef(), all,
                            LoopType::ForOp, /*skipWhole=*/true,
-                           innermostLevelLoops)))
+                           innermostLevelLoops, interchange)))
         return failure();
     }
     markRegisterTile(rewriter, current);
