@@ -77,6 +77,10 @@ static int Caller_init(Caller *self, PyObject *args, PyObject *kwds) {
   self->packed = (void **)(uintptr_t)packed;
   self->nin = PyList_GET_SIZE(ins);
   self->nout = PyList_GET_SIZE(outs);
+  if (self->nout > MAX_RANK) {
+    PyErr_SetString(PyExc_ValueError, "more than 16 results");
+    return -1;
+  }
   self->slots = PyMem_Calloc(self->nin + self->nout + 1, sizeof(Slot));
   if (!self->slots)
     return -1;
@@ -88,26 +92,10 @@ static int Caller_init(Caller *self, PyObject *args, PyObject *kwds) {
   return 0;
 }
 
-static PyObject *Caller_call(Caller *self, PyObject *args, PyObject *kwds) {
-  Py_ssize_t n = PyTuple_GET_SIZE(args);
-  if (n != self->nin || (kwds && PyDict_GET_SIZE(kwds)))
-    Py_RETURN_NOTIMPLEMENTED;
-  for (Py_ssize_t i = 0; i < n; ++i) {
-    PyObject *o = PyTuple_GET_ITEM(args, i);
-    Slot *s = &self->slots[i];
-    if (!PyArray_CheckExact(o))
-      Py_RETURN_NOTIMPLEMENTED;
-    PyArrayObject *a = (PyArrayObject *)o;
-    if (PyArray_TYPE(a) != s->typenum || PyArray_NDIM(a) != s->ndim ||
-        !PyArray_IS_C_CONTIGUOUS(a) ||
-        memcmp(PyArray_DIMS(a), s->shape, sizeof(npy_intp) * s->ndim) != 0)
-      Py_RETURN_NOTIMPLEMENTED;
-    *s->allocated = *s->aligned = PyArray_DATA(a);
-  }
+/* Allocates the results, calls the function, returns the result(s). */
+static PyObject *finish(Caller *self) {
   PyObject *results[MAX_RANK];
-  Py_ssize_t nout = self->nout > MAX_RANK ? MAX_RANK : self->nout;
-  if (self->nout > MAX_RANK)
-    Py_RETURN_NOTIMPLEMENTED;
+  Py_ssize_t nout = self->nout; /* at most MAX_RANK: checked when made */
   for (Py_ssize_t j = 0; j < nout; ++j) {
     Slot *s = &self->slots[self->nin + j];
     PyObject *r = s->allocate ? PyObject_CallNoArgs(s->allocate)
@@ -137,6 +125,54 @@ static PyObject *Caller_call(Caller *self, PyObject *args, PyObject *kwds) {
   return tuple;
 }
 
+static PyObject *Caller_call(Caller *self, PyObject *args, PyObject *kwds) {
+  Py_ssize_t n = PyTuple_GET_SIZE(args);
+  if (n != self->nin || (kwds && PyDict_GET_SIZE(kwds)))
+    Py_RETURN_NOTIMPLEMENTED;
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    PyObject *o = PyTuple_GET_ITEM(args, i);
+    Slot *s = &self->slots[i];
+    if (!PyArray_CheckExact(o))
+      Py_RETURN_NOTIMPLEMENTED;
+    PyArrayObject *a = (PyArrayObject *)o;
+    if (PyArray_TYPE(a) != s->typenum || PyArray_NDIM(a) != s->ndim ||
+        !PyArray_IS_C_CONTIGUOUS(a) ||
+        memcmp(PyArray_DIMS(a), s->shape, sizeof(npy_intp) * s->ndim) != 0)
+      Py_RETURN_NOTIMPLEMENTED;
+    *s->allocated = *s->aligned = PyArray_DATA(a);
+  }
+  return finish(self);
+}
+
+/* call_addresses(addresses): the first len(addresses) inputs by data address, as the caller has
+ * already checked them (fourfold.model's torch path: tensor.data_ptr()); the rest were bound. */
+static PyObject *Caller_call_addresses(Caller *self, PyObject *addresses) {
+  PyObject *seq = PySequence_Fast(addresses, "addresses must be a sequence");
+  if (!seq)
+    return NULL;
+  Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+  if (n > self->nin) {
+    Py_DECREF(seq);
+    PyErr_SetString(PyExc_TypeError, "more addresses than arguments");
+    return NULL;
+  }
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    void *p = PyLong_AsVoidPtr(PySequence_Fast_GET_ITEM(seq, i));
+    if (!p && PyErr_Occurred()) {
+      Py_DECREF(seq);
+      return NULL;
+    }
+    *self->slots[i].allocated = *self->slots[i].aligned = p;
+  }
+  Py_DECREF(seq);
+  return finish(self);
+}
+
+static PyMethodDef Caller_methods[] = {
+    {"call_addresses", (PyCFunction)Caller_call_addresses, METH_O,
+     "Call with the first inputs given by data address (already checked), the rest bound"},
+    {NULL, NULL, 0, NULL}};
+
 static PyTypeObject CallerType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "fourfold._fastcall.Caller",
@@ -148,6 +184,7 @@ static PyTypeObject CallerType = {
     .tp_init = (initproc)Caller_init,
     .tp_dealloc = (destructor)Caller_dealloc,
     .tp_call = (ternaryfunc)Caller_call,
+    .tp_methods = Caller_methods,
 };
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastcall",

@@ -294,6 +294,8 @@ class CPUModule:
         dtype, C-contiguous) and keeps alive for the call: only their data addresses are given.
         The torch path uses it so a tensor goes in without a numpy view."""
         self._set_bound(len(addresses))
+        if self._fast is not None:
+            return self._fast.call_addresses(addresses)
         cells = self._cells
         for i, address in enumerate(addresses):
             cells[i].allocated = cells[i].aligned = address
@@ -349,7 +351,8 @@ _ALIGN_FROM = 16 * 1024
 def _fast_caller(module):
     """The C call path (fourfold._fastcall, lib/Runtime/FastCall.c) for a module whose arguments
     and results are all arrays; None where it does not apply or was not built."""
-    if module._func is None or any(s.kind == "scalar" for s in module.args + module.results):
+    if (module._func is None or len(module.results) > 16
+            or any(s.kind == "scalar" for s in module.args + module.results)):
         return None
     try:
         from ._fastcall import Caller
