@@ -102,6 +102,9 @@ SmallVector<int64_t> welder::propagateForward(const OpInfo &producer,
 }
 
 namespace {
+// Elements of a reduction loop an input keeps in fast memory at once (the
+// reduction step roller's tiles inside a group tile work in).
+constexpr int64_t kResidentReductionStep = 128;
 // How many of roller's ranked GPU block tiles a group's sink tries.
 constexpr unsigned kGPUTileCandidates = 24;
 // CUDA's static shared memory per block.
@@ -269,7 +272,12 @@ GroupPlan TileGraph::evaluate(ArrayRef<unsigned> group, ArrayRef<int64_t> tile,
   // Per tile: external tensors are read once (the largest window any member
   // reads), every member's output tile lives in fast memory, the sink's
   // output tile is written back.
-  llvm::DenseMap<Value, int64_t> externalReads;
+  // What a tile reads from outside the group, in bytes; and of that, what
+  // must sit in fast memory at once: roller tiles a member's reduction
+  // inside the group tile, so an input is resident one reduction step at a
+  // time (a matmul group's K strips counted whole capped 128x768 groups at
+  // 64x64 tiles, which read B twice as often as roller's own tile).
+  llvm::DenseMap<Value, int64_t> externalReads, externalResident;
   double perTileBytes = 0;
   for (unsigned n : group) {
     const Node &node = nodes_[n];
@@ -300,10 +308,17 @@ GroupPlan TileGraph::evaluate(ArrayRef<unsigned> group, ArrayRef<int64_t> tile,
         continue; // counted as the producer's output tile
       int64_t &read = externalReads[opOperand.get()];
       read = std::max(read, bytes);
+      SmallVector<int64_t> stepTile(t);
+      for (unsigned d = 0; d < stepTile.size(); ++d)
+        if (node.info.reduction[d])
+          stepTile[d] = std::min<int64_t>(stepTile[d], kResidentReductionStep);
+      int64_t &resident = externalResident[opOperand.get()];
+      resident = std::max(resident,
+                          roller::footprint(operand, stepTile) * operand.elemBytes);
     }
   }
   for (auto &entry : externalReads) {
-    plan.footprint += entry.second;
+    plan.footprint += externalResident.lookup(entry.first);
     perTileBytes += entry.second;
   }
   plan.bytes = perTileBytes * plan.tiles;
