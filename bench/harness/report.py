@@ -85,7 +85,10 @@ def markdown(merged, pictures) -> str:
            "Method: one worker process per system and thread count; outputs checked against PyTorch eager "
            f"(relative error <= {meta.get('tolerance', 1e-4)}) before anything is timed; timing rounds "
            f"interleave the systems ({meta.get('rounds')} rounds, each a warm-up call and about 0.2 s of timed "
-           "calls per system and case); times are medians over every timed call, in ms. "
+           "calls per system and case); times are medians over every timed call, in ms. " +
+           (f"A batch during which other processes used more than {meta['foreign']} of a core was measured "
+            f"again (up to {meta['retries']} times; the batches still disturbed are listed at the end). "
+            if "foreign" in meta else "") +
            "Ratios are the other system's time over fourfold's: above 1, fourfold is faster. "
            "`n/a`: the system does not apply (see the notes at the end); `error`: it failed or was wrong "
            "(listed at the end).",
@@ -97,6 +100,7 @@ def markdown(merged, pictures) -> str:
         out += [f"![{name}]({os.path.basename(path)})", ""]
     cases = meta["cases"]
     problems = {}
+    disturbed = {}
     for section, (smeta, rows) in merged["sections"].items():
         models = {n: r for n, r in rows.items() if cases.get(n, {}).get("kind") != "operator"}
         ops = {n: r for n, r in rows.items() if cases.get(n, {}).get("kind") == "operator"}
@@ -159,6 +163,8 @@ def markdown(merged, pictures) -> str:
             for s, x in r.items():
                 if "error" in x:
                     problems.setdefault((n, s, x["error"]), []).append(section)
+                if x.get("disturbed_batches"):
+                    disturbed.setdefault(section, []).append(f"{n} / {s} ({x['disturbed_batches']})")
     rows = _first_seen(merged)
     comp = _systems(rows, ["fourfold", "inductor", "tvm", "tvm-fourfold", "tvm-ms", "iree"])
     out += ["## Compile time (s) and kernels", "",
@@ -184,6 +190,12 @@ def markdown(merged, pictures) -> str:
         out.append(f"| {n} | " + " | ".join(cells) + f" | {kern} | {f.get('regions', '-')} | {mb} | {k('eager')} | "
                    f"{k('inductor')} | {k('tvm')} | {k('iree')} |")
     out.append("")
+    if disturbed:
+        out += ["## Disturbed timings", "",
+                "Batches still measured while other processes used the CPUs, after the retries "
+                "(case / system (batches)); their times are in the medians:", ""]
+        out += [f"- {sec}: {', '.join(items)}" for sec, items in disturbed.items()]
+        out.append("")
     skips = {}
     for n, r in rows.items():
         for s, x in r.items():

@@ -15,7 +15,10 @@ running), checks its output against PyTorch eager (relative error over the large
 each round visits every case and, in a rotating order, every system, which runs one untimed warm-up
 call and a batch of timed calls (about 0.2 s worth). Medians over all rounds. After each batch the
 worker idles 0.25 s so that its spinning OpenMP / thread-pool workers go to sleep before the next
-system runs. Results: JSON (machine, date, versions, command, load) plus Markdown and plots
+system runs. A batch during which other processes kept the CPUs busy (more than --foreign of a core,
+from /proc/stat less the worker's own CPU time: another user's build or tests on a 2-core machine
+took 2-thread timings 1.5-4x up) is measured again after a pause, up to --retries times; the last
+try counts, and the batches still disturbed are reported per case and system. Results: JSON (machine, date, versions, command, load) plus Markdown and plots
 (report.py).
 """
 
@@ -79,6 +82,21 @@ def check(got, want) -> float:
 # the worker: one system, one thread count, in its own process
 # --------------------------------------------------------------------------- #
 
+def busy_cpu_s() -> float | None:
+    """CPU seconds the machine has been busy, every core and process (/proc/stat), or None."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    return (sum(v) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")  # less idle and iowait
+
+
+def own_cpu_s() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
 def worker(conn, system_name: str, threads: int, size: str, case_names: list[str]):
     import warnings
 
@@ -124,17 +142,28 @@ def worker(conn, system_name: str, threads: int, size: str, case_names: list[str
                 reply["traceback"] = traceback.format_exc()[-2000:]
             conn.send(reply)
         elif msg[0] == "time":
-            _, name, n = msg
+            _, name, n, foreign_limit, retries = msg
             run = runs[name]
-            with torch.no_grad():
-                run()  # warm-up: caches and thread pools back
-                times = []
-                for _ in range(n):
-                    t = time.perf_counter()
-                    run()
-                    times.append(time.perf_counter() - t)
+            for attempt in range(retries + 1):
+                if attempt:
+                    time.sleep(1.0)  # let the other load pass
+                with torch.no_grad():
+                    run()  # warm-up: caches and thread pools back
+                    busy0, own0, wall0 = busy_cpu_s(), own_cpu_s(), time.perf_counter()
+                    times = []
+                    for _ in range(n):
+                        t = time.perf_counter()
+                        run()
+                        times.append(time.perf_counter() - t)
+                    busy1, own1, wall1 = busy_cpu_s(), own_cpu_s(), time.perf_counter()
+                # Cores' worth of CPU that other processes used during the batch (jiffies of 10 ms:
+                # two are allowed for rounding).
+                foreign = (None if busy0 is None else
+                           max(0.0, (busy1 - busy0) - (own1 - own0) - 0.02) / max(wall1 - wall0, 1e-3))
+                if foreign is None or foreign <= foreign_limit:
+                    break
             time.sleep(0.25)  # let this system's spinning threads sleep before another runs
-            conn.send(times)
+            conn.send({"times": times, "foreign": foreign, "tries": attempt + 1})
 
 
 # --------------------------------------------------------------------------- #
@@ -223,12 +252,17 @@ def run_threads(args, threads: int, case_list, system_names) -> dict:
             k = rnd % max(1, len(order))
             for s in order[k:] + order[:k]:
                 try:
-                    times = ask(s, ("time", c.name, batch[(c.name, s)]))
+                    reply = ask(s, ("time", c.name, batch[(c.name, s)], args.foreign, args.retries))
                 except RuntimeError as e:
                     results[c.name][s]["error"] = str(e)
                     samples.pop((c.name, s), None)
                     continue
+                times = reply["times"]
                 samples[(c.name, s)] += times
+                r = results[c.name][s]
+                r["retried_batches"] = r.get("retried_batches", 0) + (reply["tries"] > 1)
+                disturbed = reply["foreign"] is not None and reply["foreign"] > args.foreign
+                r["disturbed_batches"] = r.get("disturbed_batches", 0) + disturbed
                 batch[(c.name, s)] = max(1, min(args.max_batch, int(args.batch_s / max(statistics.median(times), 1e-7))))
         print(f"  [{threads} thr] round {rnd + 1}/{args.rounds} done", flush=True)
     for (name, s), ts in samples.items():
@@ -257,6 +291,9 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--batch-s", type=float, default=0.2, help="seconds of timed calls per batch")
     parser.add_argument("--max-batch", type=int, default=200)
+    parser.add_argument("--foreign", type=float, default=0.1,
+                        help="a batch during which other processes used more than this many cores is disturbed")
+    parser.add_argument("--retries", type=int, default=2, help="times a disturbed batch is measured again")
     parser.add_argument("--smoke", action="store_true", help="tiny cases, few systems, seconds")
     parser.add_argument("--out", default=os.path.join(HERE, "..", "results", "harness-cpu.json"))
     parser.add_argument("--ms-trials", type=int, default=64, help="tvm-ms: MetaSchedule trials per case")
@@ -265,6 +302,7 @@ def main(argv=None):
     os.environ["FOURFOLD_BENCH_MS_TRIALS"] = str(args.ms_trials)
     if args.smoke:
         args.size, args.rounds, args.batch_s = "smoke", min(args.rounds, 2), 0.02
+        args.retries = 0  # 0.02 s batches are too short to tell
     from cases import cases
     from common import machine
     from systems import all_systems
@@ -285,7 +323,8 @@ def main(argv=None):
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(), "load_before": os.getloadavg(), "versions": versions(),
         "command": "python bench/harness/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        "size": args.size, "rounds": args.rounds, "ms_trials": args.ms_trials, "tolerance": TOLERANCE,
+        "size": args.size, "rounds": args.rounds, "foreign": args.foreign, "retries": args.retries,
+        "ms_trials": args.ms_trials, "tolerance": TOLERANCE,
         "systems": {s: systems[s].label for s in system_names}, "missing": missing,
         "cases": {c.name: {"kind": c.kind, "flops": c.flops, **c.notes} for c in case_list},
     }, "threads": {}}
