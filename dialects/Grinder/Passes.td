@@ -22,6 +22,23 @@ def GrinderHoistBuffers : Pass<"grinder-hoist-buffers", "func::FuncOp"> {
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
+def GrinderReshapeResults : Pass<"grinder-reshape-results", "func::FuncOp"> {
+  let summary = "A result that is a reshape of one static allocation: the allocation made in the result's shape";
+  let description = [{
+    Runs after one-shot bufferization, before buffer-results-to-out-params.
+    That pass writes a result straight into the caller's buffer only when
+    the returned memref is one static allocation; a function returning a
+    reshape of one (a model whose output is a view: x.flatten(1), a matmul
+    viewed as NCHW) got a second buffer, a copy of the whole result and a
+    free per call (a 3 MB result: 1.0 -> 2-4 ms). Here the allocation is
+    made in the returned shape and its other users see it through the
+    inverse reshape (collapse for expand, expand for collapse), so the
+    function returns the allocation itself. Only static shapes with the
+    identity layout, allocations in the function.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def GrinderSchedule : Pass<"grinder-schedule", "ModuleOp"> {
   let summary = "Place every loop and branch on the host, the device or one block";
   let description = [{

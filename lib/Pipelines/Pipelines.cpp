@@ -33,8 +33,11 @@ static Stage bufferizeStage(bool outParams) {
   std::string passes = "one-shot-bufferize{bufferize-function-boundaries "
                        "allow-return-allocs-from-loops "
                        "function-boundary-type-conversion=identity-layout-map}";
+  // A result that is a reshape of an allocation (an output that is a view:
+  // flatten, reshape) is allocated in the result's shape first, so that it
+  // too goes straight into the caller's buffer.
   if (outParams)
-    passes += ",buffer-results-to-out-params{modify-public-functions=1 "
+    passes += ",func.func(grinder-reshape-results),buffer-results-to-out-params{modify-public-functions=1 "
               "hoist-static-allocs=1}";
   passes += ",func.func(grinder-hoist-buffers),buffer-deallocation-pipeline,"
             "convert-bufferization-to-memref";
