@@ -40,6 +40,7 @@ struct OpInfo {
   double flopsPerPoint = 1;            // arithmetic ops per iteration point
   bool expandedMath = false;           // erf / tanh / exp...: long polynomial chains on the CPU
   bool isCopy = false;                 // the body yields its one input (a transpose, a copy)
+  bool contraction = false;            // linalg's contraction interface (matmul-like)
   Type elemType;                       // of the output (picks the peak)
   unsigned numLoops() const { return ranges.size(); }
 };

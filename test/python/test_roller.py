@@ -102,6 +102,15 @@ func.func @bmm(%a: tensor<3x37x29xf32>, %b: tensor<3x29x53xf32>) -> tensor<3x37x
     both(src, (a, b), a @ b)
 
 
+@pytest.mark.parametrize("m,n,k", [(300, 72, 61), (257, 100, 29), (129, 48, 70), (200, 17, 33), (77, 49, 9)])
+def test_matmul_column_remainders(rng, m, n, k):
+    """Widths the register tile does not divide: the remainder columns run as vector contractions of
+    their own static width (they were scalar matmuls over k); all of them must stay exact."""
+    a, b = rand(rng, m, k), rand(rng, k, n)
+    fn = both(matmul_src(m, n, k), (a, b), a @ b)
+    assert "vector.contract" in fn.stages["roller"]
+
+
 def test_matmul_transposed_b(rng):
     src = """
 func.func @mmt(%a: tensor<37x29xf32>, %b: tensor<53x29xf32>) -> tensor<37x53xf32> {

@@ -1427,7 +1427,8 @@ struct RollerLowerPass
     // Transposing copies too: every tile then has static sizes and moves
     // through vector registers (a 197-row remainder ran element by element).
     bool partialsToo = vectorLoopIsSpatial(tiled) || isDotProduct(tiled) ||
-                       transposingCopy(tiled).has_value();
+                       transposingCopy(tiled).has_value() ||
+                       linalg::isaContractionOpInterface(tiled);
     if (!innermostLevelLoops.empty())
       if (auto outer = dyn_cast<scf::ForOp>(innermostLevelLoops.front().getOperation()))
         peelNest(rewriter, outer, partialsToo);

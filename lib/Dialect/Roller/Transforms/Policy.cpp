@@ -157,6 +157,7 @@ FailureOr<OpInfo> mlir::fourfold::roller::analyzeOp(linalg::LinalgOp op,
                 block->getOperations().size() == 1 &&
                 block->getTerminator()->getNumOperands() == 1 &&
                 block->getTerminator()->getOperand(0) == block->getArgument(0);
+  info.contraction = linalg::isaContractionOpInterface(op);
   Value init = op.getDpsInits().empty() ? Value() : op.getDpsInits().front();
   info.elemType = init ? getElementTypeOrSelf(init.getType()) : Type();
   return info;
@@ -774,6 +775,7 @@ double mlir::fourfold::roller::modelCPU(const OpInfo &info, TargetAttr target,
   double tCompute = (full * info.flopsPerPoint) /
                         (peakPerCore * vectorEfficiency * active) +
                     ((all - full) * info.flopsPerPoint) / (scalarRate * active);
+  int64_t rowsPerTile = vectorDim >= 0 ? accumulators / reg[vectorDim] : accumulators;
   if (vectorDim >= 0 && vectorAlongWindow(info)) {
     // roller-lower vectorises these remainders too (masked to whole
     // registers): what is lost is the unused lanes.
@@ -781,6 +783,16 @@ double mlir::fourfold::roller::modelCPU(const OpInfo &info, TargetAttr target,
     double slots = (range / step) * roundUp(step, lanes) + roundUp(range % step, lanes);
     vectorEfficiency = double(range) / slots;
     tCompute = all * info.flopsPerPoint / (peakPerCore * vectorEfficiency * active);
+  } else if (vectorDim >= 0 && info.contraction && rowsPerTile > 1) {
+    // A register tile of several rows whose width is more than one vector
+    // but not a power-of-two number of them (48; 49 or 17 lanes) is a
+    // vector<48xf32> row per accumulator that LLVM widens to four registers
+    // and loads in pieces: 2048 x N x 512 at 1 thread ran at 26-29 GFLOP/s
+    // for N = 17..63 with such tiles against 105-112 with widths of 16 / 32
+    // / 64. One row keeps it (37x53x29's 1 x 64: 53 columns in one op).
+    int64_t width = std::min(reg[vectorDim], info.ranges[vectorDim]);
+    if (width > lanes && (width % lanes != 0 || !llvm::isPowerOf2_64(width / lanes)))
+      tCompute *= 4;
   }
   double dramBytes = tiles * tileTraffic(info, cache, dram.getTransaction());
   // Cache -> registers: each register tile step reads its operands.
