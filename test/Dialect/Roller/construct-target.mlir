@@ -32,7 +32,7 @@
 // RUN: not fourfold-opt %s --roller-construct='target={#roller.rtile<a = [1]>}' 2>&1 | FileCheck %s --check-prefix=NOT-A-TARGET
 
 // CPU: module attributes {roller.target = #roller.target<"testcpu", cpu,
-// CPU: linalg.matmul {roller.predicted_us = 1.2233125 : f64, roller.tile = #roller.rtile<L2 = [8, 64, 32], register = [1, 16, 8]>}
+// CPU: linalg.matmul {roller.predicted_us = 7.520000e-01 : f64, roller.tile = #roller.rtile<L2 = [10, 64, 32], register = [5, 16, 8]>}
 // SM90: module attributes {roller.target = #roller.target<"sm_90", gpu,
 // SM90: linalg.matmul {roller.predicted_us = 0.25858585858585853 : f64, roller.tile = #roller.rtile<shared = [16, 16, 8], register = [1, 1, 1]>}
 

@@ -28,7 +28,7 @@
 // TOPK80-LABEL: func.func @matmul(
 // TOPK80: linalg.matmul {roller.candidates = [#roller.rtile<shared = [16, 16, 8], register = [1, 1, 1]>, #roller.rtile<shared = [14, 16, 8], register = [1, 1, 1]>, #roller.rtile<shared = [12, 16, 8], register = [1, 1, 1]>], roller.predicted_us = 0.36312056737588649 : f64, roller.tile = #roller.rtile<shared = [16, 16, 8], register = [1, 1, 1]>}
 // TOPKCPU-LABEL: func.func @matmul(
-// TOPKCPU: linalg.matmul {roller.candidates = [#roller.rtile<L2 = [8, 64, 32], register = [1, 16, 8]>, #roller.rtile<L2 = [8, 56, 32], register = [1, 8, 8]>, #roller.rtile<L2 = [18, 32, 32], register = [6, 16, 8]>], roller.predicted_us = 1.2233125 : f64, roller.tile = #roller.rtile<L2 = [8, 64, 32], register = [1, 16, 8]>}
+// TOPKCPU: linalg.matmul {roller.candidates = [#roller.rtile<L2 = [10, 64, 32], register = [5, 16, 8]>, #roller.rtile<L2 = [18, 32, 32], register = [6, 16, 8]>, #roller.rtile<L2 = [8, 64, 32], register = [4, 16, 8]>], roller.predicted_us = 7.520000e-01 : f64, roller.tile = #roller.rtile<L2 = [10, 64, 32], register = [5, 16, 8]>}
 
 // SM80-LABEL: func.func @matmul(
 // SM80:      linalg.matmul
@@ -38,7 +38,7 @@
 // SM90-SAME: roller.predicted_us = 0.25858585858585853 : f64, roller.tile = #roller.rtile<shared = [16, 16, 8], register = [1, 1, 1]>
 // CPU-LABEL: func.func @matmul(
 // CPU:      linalg.matmul
-// CPU-SAME: roller.predicted_us = 1.2233125 : f64, roller.tile = #roller.rtile<L2 = [8, 64, 32], register = [1, 16, 8]>
+// CPU-SAME: roller.predicted_us = 7.520000e-01 : f64, roller.tile = #roller.rtile<L2 = [10, 64, 32], register = [5, 16, 8]>
 // HOST-LABEL: func.func @matmul(
 // HOST:      linalg.matmul
 // HOST-SAME: roller.predicted_us = {{[0-9.e+-]+}} : f64, roller.tile = #roller.rtile<{{[^=]+}} = {{\[[0-9]+, [0-9]+, [0-9]+\]}}, register = {{\[[0-9]+, [0-9]+, [0-9]+\]}}>
@@ -102,7 +102,7 @@ func.func @matmul_1x1x1(%a: tensor<1x1xf32>, %b: tensor<1x1xf32>, %c: tensor<1x1
 // SM90-SAME: roller.predicted_us = 0.25858585858585859 : f64, roller.tile = #roller.rtile<shared = [1, 16, 16, 8], register = [1, 1, 1, 1]>
 // CPU-LABEL: func.func @batch_matmul(
 // CPU:      linalg.batch_matmul
-// CPU-SAME: roller.predicted_us = 3.6699375000000005 : f64, roller.tile = #roller.rtile<L2 = [1, 13, 64, 32], register = [1, 1, 16, 8]>
+// CPU-SAME: roller.predicted_us = 1.6584374999999993 : f64, roller.tile = #roller.rtile<L2 = [1, 20, 64, 32], register = [1, 4, 16, 8]>
 // HOST-LABEL: func.func @batch_matmul(
 // HOST:      linalg.batch_matmul
 // HOST-SAME: roller.predicted_us = {{[0-9.e+-]+}} : f64, roller.tile = #roller.rtile<{{[^=]+}} = {{\[[0-9]+, [0-9]+, [0-9]+, [0-9]+\]}}, register = {{\[[0-9]+, [0-9]+, [0-9]+, [0-9]+\]}}>
@@ -122,7 +122,7 @@ func.func @batch_matmul(%a: tensor<3x37x29xf32>, %b: tensor<3x29x53xf32>, %c: te
 // SM90-SAME: roller.predicted_us = 0.25858585858585853 : f64, roller.tile = #roller.rtile<shared = [16, 16, 8], register = [1, 1, 1]>
 // CPU-LABEL: func.func @matmul_transpose_b(
 // CPU:      linalg.matmul
-// CPU-SAME: roller.predicted_us = 1.2233125 : f64, roller.tile = #roller.rtile<L2 = [8, 64, 32], register = [1, 16, 8]>
+// CPU-SAME: roller.predicted_us = 7.520000e-01 : f64, roller.tile = #roller.rtile<L2 = [10, 64, 32], register = [5, 16, 8]>
 // HOST-LABEL: func.func @matmul_transpose_b(
 // HOST:      linalg.matmul
 // HOST-SAME: roller.predicted_us = {{[0-9.e+-]+}} : f64, roller.tile = #roller.rtile<{{[^=]+}} = {{\[[0-9]+, [0-9]+, [0-9]+\]}}, register = {{\[[0-9]+, [0-9]+, [0-9]+\]}}>

@@ -14,8 +14,11 @@
 // its 104 or 100 rows of k are 13 or 12 steps of 8 (4 left in the second).
 // The panels ([5, 104, 16], static) are filled for the rows and whole
 // panels the cache tile has.
+// The tile and the packing are written by hand here (roller-construct keeps
+// them), so that the lowering is checked on this tile whatever the policy
+// picks; @matmul_policy below is the policy's own choice for the shape.
 // CONSTRUCT-LABEL: func.func @matmul(
-// CONSTRUCT: linalg.matmul {roller.pack = array<i64: 1>, roller.predicted_us = {{.*}}, roller.tile = #roller.rtile<L2 = [32, 80, 104], register = [4, 16, 8]>}
+// CONSTRUCT: linalg.matmul {roller.pack = array<i64: 1>, roller.tile = #roller.rtile<L2 = [32, 80, 104], register = [4, 16, 8]>}
 // CHECK-LABEL: func.func @matmul(
 // CHECK:         %[[EMPTY:.*]] = tensor.empty() : tensor<5x104x16xf32>
 // CHECK:         scf.for %{{.*}} = %c0 to %c150 step %c80
@@ -37,6 +40,19 @@
 // CHECK:             linalg.matmul
 // CHECK-NOT:     roller.
 func.func @matmul(%a: tensor<64x204xf32>, %b: tensor<204x150xf32>, %c: tensor<64x150xf32>) -> tensor<64x150xf32> {
+  %r = linalg.matmul {roller.pack = array<i64: 1>, roller.tile = #roller.rtile<L2 = [32, 80, 104], register = [4, 16, 8]>}
+       ins(%a, %b : tensor<64x204xf32>, tensor<204x150xf32>) outs(%c : tensor<64x150xf32>) -> tensor<64x150xf32>
+  return %r : tensor<64x150xf32>
+}
+
+// -----
+
+// The policy on the same shape: 16 x 160 x 208 cache tiles of 2 x 16 x 8
+// (every column panel and reduction step of B in one cache tile, reused
+// by 8 row tiles): B packed.
+// CONSTRUCT-LABEL: func.func @matmul_policy(
+// CONSTRUCT: linalg.matmul {roller.pack = array<i64: 1>, roller.predicted_us = {{.*}}, roller.tile = #roller.rtile<L2 = [16, 160, 208], register = [2, 16, 8]>}
+func.func @matmul_policy(%a: tensor<64x204xf32>, %b: tensor<204x150xf32>, %c: tensor<64x150xf32>) -> tensor<64x150xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<64x204xf32>, tensor<204x150xf32>) outs(%c : tensor<64x150xf32>) -> tensor<64x150xf32>
   return %r : tensor<64x150xf32>
 }

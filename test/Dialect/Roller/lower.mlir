@@ -96,25 +96,26 @@ module attributes {roller.target = #roller.target<"testcpu", cpu, units = 4, blo
 
 // -----
 
-// 37x53x29 with the constructed tile (L2 [8, 64, 32], register [1, 16, 8],
-// see construct.mlir): i in L2 tiles of 8 (the last one 5); j and k fit
-// their L2 tile, so the register level runs j over 48 = 3 x 16 and k over
-// 24 = 3 x 8. The k remainder (5) has static sizes and is vectorised too
-// (1x5 by 5x16), and so is the j remainder (5 columns: 1x8 by 8x5 over k,
-// then 1x5 by 5x5): as a scalar matmul over k, a column remainder of 8
-// made 2048x72x512 run at 38 GFLOP/s instead of 108.
+// 37x53x29 with the constructed tile (L2 [10, 64, 32], register [5, 16, 8],
+// see construct.mlir): i in L2 tiles of 10 (the last one 7), rows in
+// register tiles of 5; j and k fit their L2 tile, so the register level
+// runs j over 48 = 3 x 16 and k over 24 = 3 x 8. Every remainder of static
+// size is vectorised too: k's 5 (5x5 by 5x16), j's 5 columns (5x8 by 8x5
+// over k, then 5x5 by 5x5; as a scalar matmul over k, a column remainder
+// of 8 made 2048x72x512 run at 38 GFLOP/s instead of 108); the 2 rows a
+// last L2 tile of 7 leaves have a dynamic count and stay scalar.
 // CHECK-LABEL: module {
 // CHECK-LABEL: func.func @constructed(
-// SEQ:         scf.for %{{.*}} = %c0 to %c37 step %c8 iter_args(
-// PAR:         scf.forall (%{{.*}}) = (0) to (37) step (8) shared_outs(
-// CHECK:         scf.for %{{.*}} = %c0 to %{{.*}} step %c1 iter_args(
+// SEQ:         scf.for %{{.*}} = %c0 to %c37 step %c10 iter_args(
+// PAR:         scf.forall (%{{.*}}) = (0) to (37) step (10) shared_outs(
+// CHECK:         scf.for %{{.*}} = %c0 to %{{.*}} step %c5 iter_args(
 // CHECK:           scf.for %{{.*}} = %c0 to %c48 step %c16 iter_args(
-// CHECK:             scf.for %{{.*}} = %c0 to %c24 step %c8 iter_args(%{{.*}} = %{{.*}}) -> (vector<1x16xf32>) {
-// CHECK:               vector.contract {{.*}} : vector<1x8xf32>, vector<8x16xf32> into vector<1x16xf32>
-// CHECK:             vector.contract {{.*}} : vector<1x5xf32>, vector<5x16xf32> into vector<1x16xf32>
-// CHECK:           scf.for %{{.*}} = %c0 to %c24 step %c8 iter_args(%{{.*}} = %{{.*}}) -> (vector<1x5xf32>) {
-// CHECK:             vector.contract {{.*}} : vector<1x8xf32>, vector<8x5xf32> into vector<1x5xf32>
-// CHECK:           vector.contract {{.*}} : vector<1x5xf32>, vector<5x5xf32> into vector<1x5xf32>
+// CHECK:             scf.for %{{.*}} = %c0 to %c24 step %c8 iter_args(%{{.*}} = %{{.*}}) -> (vector<5x16xf32>) {
+// CHECK:               vector.contract {{.*}} : vector<5x8xf32>, vector<8x16xf32> into vector<5x16xf32>
+// CHECK:             vector.contract {{.*}} : vector<5x5xf32>, vector<5x16xf32> into vector<5x16xf32>
+// CHECK:           scf.for %{{.*}} = %c0 to %c24 step %c8 iter_args(%{{.*}} = %{{.*}}) -> (vector<5x5xf32>) {
+// CHECK:             vector.contract {{.*}} : vector<5x8xf32>, vector<8x5xf32> into vector<5x5xf32>
+// CHECK:           vector.contract {{.*}} : vector<5x5xf32>, vector<5x5xf32> into vector<5x5xf32>
 // CHECK-NOT:   roller.
 module attributes {roller.target = #roller.target<"testcpu", cpu, units = 4, blocks_per_unit = 1, threads_per_unit = 1, warp = 1, regs_per_unit = 16, vector_bits = 256, levels = [#roller.level<"dram", capacity = 17179869184, bandwidth = 64, transaction = 64>, #roller.level<"L3", capacity = 8388608, bandwidth = 128, transaction = 64>, #roller.level<"L2", capacity = 524288, bandwidth = 256, transaction = 64>, #roller.level<"L1", capacity = 32768, bandwidth = 512, transaction = 64>, #roller.level<"register", capacity = 512, bandwidth = 1536, transaction = 32>], peak = {f32 = 256.0 : f64, f64 = 128.0 : f64}>} {
   func.func @constructed(%a: tensor<37x29xf32>, %b: tensor<29x53xf32>, %c: tensor<37x53xf32>) -> tensor<37x53xf32> {

@@ -775,7 +775,6 @@ double mlir::fourfold::roller::modelCPU(const OpInfo &info, TargetAttr target,
   double tCompute = (full * info.flopsPerPoint) /
                         (peakPerCore * vectorEfficiency * active) +
                     ((all - full) * info.flopsPerPoint) / (scalarRate * active);
-  int64_t rowsPerTile = vectorDim >= 0 ? accumulators / reg[vectorDim] : accumulators;
   if (vectorDim >= 0 && vectorAlongWindow(info)) {
     // roller-lower vectorises these remainders too (masked to whole
     // registers): what is lost is the unused lanes.
@@ -783,16 +782,49 @@ double mlir::fourfold::roller::modelCPU(const OpInfo &info, TargetAttr target,
     double slots = (range / step) * roundUp(step, lanes) + roundUp(range % step, lanes);
     vectorEfficiency = double(range) / slots;
     tCompute = all * info.flopsPerPoint / (peakPerCore * vectorEfficiency * active);
-  } else if (vectorDim >= 0 && info.contraction && rowsPerTile > 1) {
-    // A register tile of several rows whose width is more than one vector
-    // but not a power-of-two number of them (48; 49 or 17 lanes) is a
-    // vector<48xf32> row per accumulator that LLVM widens to four registers
-    // and loads in pieces: 2048 x N x 512 at 1 thread ran at 26-29 GFLOP/s
-    // for N = 17..63 with such tiles against 105-112 with widths of 16 / 32
-    // / 64. One row keeps it (37x53x29's 1 x 64: 53 columns in one op).
-    int64_t width = std::min(reg[vectorDim], info.ranges[vectorDim]);
-    if (width > lanes && (width % lanes != 0 || !llvm::isPowerOf2_64(width / lanes)))
-      tCompute *= 4;
+  } else if (vectorDim >= 0 && info.contraction) {
+    // Contractions: roller-lower vectorises the register tiles a cache tile
+    // leaves over too, as static ops of their own width, where that width
+    // is static: in every cache tile when the cache tile divides the row or
+    // covers it; the last cache tile of one that does not is of dynamic
+    // width, and its partial register tile runs scalar.
+    // A width of more than one vector that is not a power-of-two number of
+    // them (48; 49 or 17 lanes) is a vector<48xf32> row per accumulator
+    // that LLVM widens to four registers and loads in pieces: 2048 x N x
+    // 512 at 1 thread ran at 26-29 GFLOP/s for N = 17..63 with such tiles,
+    // against 105-112 with widths of 16 / 32 / 64 and narrower remainders.
+    int64_t range = info.ranges[vectorDim], step = reg[vectorDim];
+    int64_t across = std::min(cache[vectorDim], range);
+    auto slotsOf = [&](int64_t width) {
+      bool odd = width > lanes && (width % lanes != 0 || !llvm::isPowerOf2_64(width / lanes));
+      return double(roundUp(width, lanes)) * (odd ? 4.0 : 1.0);
+    };
+    double vectorSlots = 0, scalarColumns = 0;
+    auto cacheTile = [&](int64_t width, bool isStatic, double count) {
+      if (step >= width) {
+        (isStatic ? vectorSlots : scalarColumns) += count * (isStatic ? slotsOf(width) : width);
+        return;
+      }
+      vectorSlots += count * (width / step) * slotsOf(step);
+      if (int64_t rest = width % step)
+        (isStatic ? vectorSlots : scalarColumns) += count * (isStatic ? slotsOf(rest) : rest);
+    };
+    cacheTile(across, true, double(range / across));
+    if (int64_t last = range % across)
+      cacheTile(last, false, 1);
+    // Likewise along the other parallel loops (the rows): the partial
+    // register tile of a last cache tile of dynamic size runs scalar.
+    double vectorRows = 1;
+    for (unsigned d = 0; d < n; ++d) {
+      if (info.reduction[d] || int64_t(d) == vectorDim || reg[d] <= 1)
+        continue;
+      int64_t rows = info.ranges[d], tile = std::min(cache[d], rows);
+      vectorRows *= 1.0 - double(rows % tile % reg[d]) / double(rows);
+    }
+    double perColumn = all / double(range) * info.flopsPerPoint / active;
+    tCompute = perColumn * vectorRows * (vectorSlots / peakPerCore + scalarColumns / scalarRate) +
+               perColumn * (1 - vectorRows) * range / scalarRate;
+    vectorEfficiency = double(range) / (vectorSlots + scalarColumns * lanes);
   }
   double dramBytes = tiles * tileTraffic(info, cache, dram.getTransaction());
   // Cache -> registers: each register tile step reads its operands.
