@@ -79,15 +79,16 @@ class CompiledModel:
         fast = getattr(self, "_fast", None)
         if fast is None:
             fast = self._prepare_call()
-        torch, specs, tree_unflatten = fast
+        torch, specs, tree_unflatten, structure, by_address = fast
         if len(args) != len(specs):
             raise TypeError(f"{self.name} takes {len(specs)} tensor input(s), got {len(args)}")
         # Fast path: CPU tensors already in the example's layout go in by address (no numpy view,
         # no second check); anything else takes numpy_inputs' checks and conversions.
-        addresses = []
-        for a, (shape, dtype) in zip(args, specs):
-            if (type(a) is torch.Tensor and a.dtype == dtype and a.shape == shape and a.is_cpu
-                    and a.is_contiguous() and not a.requires_grad and a.numel()):
+        tensor = torch.Tensor
+        addresses = [] if by_address else None
+        for a, (shape, dtype) in zip(args, specs) if by_address else ():
+            if (type(a) is tensor and a.dtype == dtype and a.shape == shape and a.is_cpu
+                    and a.is_contiguous() and not a.requires_grad):
                 addresses.append(a.data_ptr())
             else:
                 addresses = None
@@ -96,13 +97,16 @@ class CompiledModel:
             outs = self.compiled.call_bound_addresses(addresses)
         else:
             outs = self.compiled.call_bound(*self.numpy_inputs(*args))
+        if structure is None:  # one result, returned as it is
+            return torch.from_numpy(outs)
         if not isinstance(outs, tuple):
             outs = (outs,)
         tensors = [torch.from_numpy(o) for o in outs]
-        spec = self.program.out_spec
-        if spec is None or (len(tensors) == 1 and spec.is_leaf()):
+        if structure is False:
             return tensors[0] if len(tensors) == 1 else tuple(tensors)
-        return tree_unflatten(tensors, spec)
+        if len(tensors) == 1 and structure.is_leaf():
+            return tensors[0]
+        return tree_unflatten(tensors, structure)
 
     def _prepare_call(self):
         import torch
@@ -112,7 +116,19 @@ class CompiledModel:
         self.compiled.bind(self.program.num_inputs, list(self.program.params))
         specs = [(torch.Size(shape), torch.from_numpy(np.empty(0, dtype)).dtype)
                  for shape, dtype in self.program.input_specs]
-        self._fast = (torch, specs, tree_unflatten)
+        # Tensors go in by address only where no example is empty (an empty tensor's data
+        # pointer may be null); a shape equal to a non-empty example's is then non-empty.
+        by_address = not any(0 in shape for shape, _ in specs)
+        # How results come back, decided once: None for one array result (the usual case), False
+        # for a flat tuple, else the pytree spec.
+        spec = self.program.out_spec
+        results = getattr(self.compiled, "results", None)
+        one_array = results is not None and len(results) == 1 and results[0].kind != "scalar"
+        if one_array and (spec is None or spec.is_leaf()):
+            structure = None
+        else:
+            structure = False if spec is None else spec
+        self._fast = (torch, specs, tree_unflatten, structure, by_address)
         return self._fast
 
     def save(self, directory: str) -> str:
