@@ -18,12 +18,9 @@ bool staticIdentity(MemRefType type) {
   return type.hasStaticShape() && type.getLayout().isIdentity();
 }
 
-/// `value` (of rank `rank`) as one dimension, or itself if it has one.
-Value flatten(OpBuilder &builder, Location loc, Value value, int64_t rank) {
-  if (rank == 1)
-    return value;
-  ReassociationIndices all(llvm::seq<int64_t>(0, rank).begin(), llvm::seq<int64_t>(0, rank).end());
-  return memref::CollapseShapeOp::create(builder, loc, value, ArrayRef<ReassociationIndices>{all});
+/// The reassociation that joins all `rank` dimensions into one.
+ReassociationIndices allDims(int64_t rank) {
+  return ReassociationIndices(llvm::seq<int64_t>(0, rank).begin(), llvm::seq<int64_t>(0, rank).end());
 }
 
 /// A returned reshape (or chain of reshapes) of an allocation: the
@@ -47,22 +44,17 @@ void reshapeResult(OpOperand &operand) {
   OpBuilder builder(alloc);
   Location loc = alloc.getLoc();
   auto whole = memref::AllocOp::create(builder, loc, resultType, alloc.getAlignmentAttr());
-  Value view = flatten(builder, loc, whole, resultType.getRank());
-  if (alloc.getType().getRank() > 1) {
-    ReassociationIndices all(llvm::seq<int64_t>(0, alloc.getType().getRank()).begin(),
-                             llvm::seq<int64_t>(0, alloc.getType().getRank()).end());
+  // Its view in the old shape, by way of one dimension. Both reshapes of a
+  // static identity layout give identity layouts: the view has the old
+  // allocation's type.
+  Value view = whole;
+  if (resultType.getRank() > 1)
+    view = memref::CollapseShapeOp::create(builder, loc, view,
+                                           ArrayRef<ReassociationIndices>{allDims(resultType.getRank())});
+  if (alloc.getType().getRank() > 1)
     view = memref::ExpandShapeOp::create(builder, loc, alloc.getType().getShape(), view,
-                                         ArrayRef<ReassociationIndices>{all});
-  }
-  if (view.getType() != alloc.getType()) { // cannot happen for identity layouts; stay safe
-    for (Operation *op = view.getDefiningOp(); op && op != whole;) {
-      Operation *next = op->getOperand(0).getDefiningOp();
-      op->erase();
-      op = next;
-    }
-    whole.erase();
-    return;
-  }
+                                         ArrayRef<ReassociationIndices>{allDims(alloc.getType().getRank())});
+  assert(view.getType() == alloc.getType() && "reshapes of identity layouts");
   alloc.replaceAllUsesWith(view);
   alloc.erase();
   operand.set(whole);

@@ -800,14 +800,18 @@ double mlir::fourfold::roller::modelCPU(const OpInfo &info, TargetAttr target,
       return double(roundUp(width, lanes)) * (odd ? 4.0 : 1.0);
     };
     double vectorSlots = 0, scalarColumns = 0;
+    auto piece = [&](int64_t width, bool isStatic, double count) {
+      if (isStatic)
+        vectorSlots += count * slotsOf(width);
+      else
+        scalarColumns += count * width;
+    };
     auto cacheTile = [&](int64_t width, bool isStatic, double count) {
-      if (step >= width) {
-        (isStatic ? vectorSlots : scalarColumns) += count * (isStatic ? slotsOf(width) : width);
-        return;
-      }
+      if (step >= width)
+        return piece(width, isStatic, count);
       vectorSlots += count * (width / step) * slotsOf(step);
       if (int64_t rest = width % step)
-        (isStatic ? vectorSlots : scalarColumns) += count * (isStatic ? slotsOf(rest) : rest);
+        piece(rest, isStatic, count);
     };
     cacheTile(across, true, double(range / across));
     if (int64_t last = range % across)
