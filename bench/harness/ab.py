@@ -30,6 +30,7 @@ def worker(package: str, threads: int, names: list[str], conn):
 
     import fourfold
     from cases import cases
+    from common import median_time
     from fourfold.cli import set_threads
 
     torch.set_num_threads(threads)
@@ -42,16 +43,10 @@ def worker(package: str, threads: int, names: list[str], conn):
         runs[name] = lambda compiled=compiled, inputs=inputs: compiled(*inputs)
     conn.send("ready")
     while (name := conn.recv()) is not None:
-        run = runs[name]
         with torch.no_grad():
-            run()
-            times, start = [], time.perf_counter()
-            while len(times) < 5 or time.perf_counter() - start < 0.2:
-                t = time.perf_counter()
-                run()
-                times.append(time.perf_counter() - t)
+            median, _ = median_time(runs[name], 1_000_000, budget_s=0.2)  # a warm-up, then 0.2 s of calls
         time.sleep(0.1)  # let this build's spinning threads sleep before the other one runs
-        conn.send(statistics.median(times))
+        conn.send(median)
 
 
 def main():
