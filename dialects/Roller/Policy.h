@@ -31,6 +31,9 @@ struct OperandInfo {
   /// Elements between consecutive rows (steps of the next-to-last
   /// dimension) of the tensor the operand is sliced from; 0: unknown.
   int64_t rowStride = 0;
+  /// Elements between consecutive steps of the first dimension of that
+  /// tensor (an FCHW filter's f: C x KH x KW); 0: unknown.
+  int64_t outerStride = 0;
 };
 
 struct OpInfo {
@@ -89,6 +92,14 @@ double modelGPU(const OpInfo &info, TargetAttr target,
 llvm::SmallVector<unsigned> packedOperands(const OpInfo &info, TargetAttr target,
                                            llvm::ArrayRef<int64_t> cache,
                                            llvm::ArrayRef<int64_t> reg);
+/// CPU, an operator whose vector loop slides along an image row (NCHW
+/// convolutions): the inputs whose rows the register tile broadcasts from
+/// crowd into one L1 set (a 1x1 filter of 1024 channels: 16 rows 4 KiB
+/// apart), each with the number of elements to pad its second dimension by
+/// so that they do not (roller-construct copies such a filter into a
+/// buffer with that longer row once per call).
+llvm::SmallVector<std::pair<unsigned, int64_t>>
+paddedRowOperands(const OpInfo &info, llvm::ArrayRef<int64_t> reg);
 /// The same for a CPU cache tile `cache` with register tile `reg`.
 double modelCPU(const OpInfo &info, TargetAttr target,
                 llvm::ArrayRef<int64_t> cache, llvm::ArrayRef<int64_t> reg,

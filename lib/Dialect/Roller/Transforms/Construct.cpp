@@ -151,6 +151,71 @@ void collapseReductionRuns(ModuleOp module, TargetAttr forced) {
   }
 }
 
+/// An operand to read from a copy of its root tensor whose second
+/// dimension is `extra` elements longer (see paddedRowOperands).
+struct RowPadding {
+  Operation *op;
+  unsigned operand;
+  int64_t extra;
+};
+
+/// CPU: each RowPadding's root tensor (what its chain of extract_slices,
+/// a welder group's tiles, starts from) copied once, where it is defined,
+/// into the interior of a tensor with longer rows, and the chain redirected
+/// to the copy: the register tiles then broadcast from rows that fall into
+/// different L1 sets. Only roots defined outside every loop (a weight
+/// argument), so that the copy runs once per call. Returns the copies.
+SmallVector<linalg::CopyOp> padRows(ArrayRef<RowPadding> requests, bool explain) {
+  SmallVector<linalg::CopyOp> copies;
+  llvm::DenseMap<Value, Value> copyOf;
+  for (const RowPadding &request : requests) {
+    OpOperand *use = &request.op->getOpOperand(request.operand);
+    while (auto slice = use->get().getDefiningOp<tensor::ExtractSliceOp>())
+      use = &slice.getSourceMutable();
+    Value root = use->get();
+    auto type = dyn_cast<RankedTensorType>(root.getType());
+    Operation *parent = root.getParentRegion()->getParentOp();
+    if (!type || !type.hasStaticShape() || type.getRank() < 2 ||
+        !isa<FunctionOpInterface>(parent))
+      continue;
+    Value &copy = copyOf[root];
+    if (!copy) {
+      Location loc = root.getLoc();
+      OpBuilder builder(root.getContext());
+      if (Operation *def = root.getDefiningOp())
+        builder.setInsertionPointAfter(def);
+      else
+        builder.setInsertionPointToStart(cast<BlockArgument>(root).getOwner());
+      // As rows: [F, C x KH x KW] into [F, (C + extra) x KH x KW], so that
+      // the copy is vectorised along whole rows (a 1x1 filter's last
+      // dimension is 1), then viewed as [F, C, KH, KW] again.
+      int64_t rows = type.getDimSize(0);
+      int64_t row = type.getNumElements() / std::max<int64_t>(1, rows);
+      int64_t paddedRow = row / type.getDimSize(1) * (type.getDimSize(1) + request.extra);
+      SmallVector<ReassociationIndices> asRows = {{0}, {}};
+      for (int64_t d = 1; d < type.getRank(); ++d)
+        asRows.back().push_back(d);
+      Value flat = tensor::CollapseShapeOp::create(builder, loc, root, asRows);
+      Value empty = tensor::EmptyOp::create(builder, loc, ArrayRef<int64_t>{rows, paddedRow},
+                                            type.getElementType());
+      Value interior = tensor::ExtractSliceOp::create(
+          builder, loc, empty, ArrayRef<OpFoldResult>{builder.getIndexAttr(0), builder.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{builder.getIndexAttr(rows), builder.getIndexAttr(row)},
+          ArrayRef<OpFoldResult>{builder.getIndexAttr(1), builder.getIndexAttr(1)});
+      auto copyOp = linalg::CopyOp::create(builder, loc, flat, interior);
+      copies.push_back(copyOp);
+      copy = tensor::ExpandShapeOp::create(builder, loc, type, copyOp.getResult(0), asRows);
+      if (explain)
+        copyOp->emitRemark() << "roller: the register tiles of " << request.op->getName()
+                             << " broadcast from rows of operand " << request.operand
+                             << " that share an L1 set; copied once per call into rows "
+                             << request.extra << " longer along dimension 1";
+    }
+    use->set(copy);
+  }
+  return copies;
+}
+
 struct RollerConstructPass
     : public mlir::fourfold::roller::impl::RollerConstructBase<RollerConstructPass> {
   using Base::Base;
@@ -179,7 +244,8 @@ struct RollerConstructPass
     collapseReductionRuns(module, this->target.hasValue() ? moduleTarget : TargetAttr());
 
     llvm::DenseMap<TargetAttr, TargetAttr> perUnit; // built once per target
-    module.walk([&](Operation *op) {
+    SmallVector<RowPadding> rowPaddings;
+    auto construct = [&](Operation *op) {
       // A function may carry its own target (unless the option forces one).
       TargetAttr target = this->target.hasValue() ? moduleTarget : getAttachedTarget(op);
       bool gpu = target.getKind() == TargetKind::gpu;
@@ -221,6 +287,9 @@ struct RollerConstructPass
       op->setAttr(RollerDialect::kTileAttrName, toAttr(ctx, best));
       op->setAttr(RollerDialect::kPredictedAttrName,
                   FloatAttr::get(Float64Type::get(ctx), best.predictedUs));
+      if (!gpu && pack && !best.tiles.empty())
+        for (auto [operand, extra] : paddedRowOperands(*info, best.tiles.back()))
+          rowPaddings.push_back({op, operand, extra});
       if (!gpu && pack && best.tiles.size() == 2) {
         SmallVector<unsigned> packed =
             packedOperands(*info, target, best.tiles[0], best.tiles[1]);
@@ -242,7 +311,11 @@ struct RollerConstructPass
                          << target.getName() << ", predicted "
                          << llvm::formatv("{0:f3}", best.predictedUs)
                          << " us: " << best.explanation;
-    });
+    };
+    module.walk(construct);
+    // The copies are operators too, at function level (all cores).
+    for (linalg::CopyOp copy : padRows(rowPaddings, explain))
+      construct(copy);
   }
 };
 

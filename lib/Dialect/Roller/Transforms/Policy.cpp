@@ -23,6 +23,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/AffineExpr.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -125,6 +126,9 @@ FailureOr<OpInfo> mlir::fourfold::roller::analyzeOp(linalg::LinalgOp op,
       if (rootType && type && rootType.getRank() == type.getRank() && type.getRank() >= 2 &&
           !rootType.isDynamicDim(type.getRank() - 1))
         oi.rowStride = rootType.getDimSize(type.getRank() - 1);
+      if (rootType && type && rootType.getRank() == type.getRank() && type.getRank() >= 2 &&
+          rootType.hasStaticShape())
+        oi.outerStride = computeProduct(rootType.getShape().drop_front());
     }
     AffineMap map = op.getMatchingIndexingMap(&operand);
     for (AffineExpr expr : map.getResults()) {
@@ -637,6 +641,16 @@ static Candidate cpuCandidate(const OpInfo &info, TargetAttr target,
   return c;
 }
 
+/// Rows of a tensor `strideBytes` apart that share one L1 set, out of
+/// `rows` consecutive ones: rows a multiple of 4 KiB apart (an L1 way: 48
+/// KiB / 12, 32 KiB / 8) share a set, so every (4096 / gcd(S, 4096))-th
+/// row does.
+static int64_t rowsPerL1Set(int64_t rows, int64_t strideBytes) {
+  if (strideBytes <= 0)
+    return rows; // unknown: assume the worst
+  return ceilDiv(rows, 4096 / std::gcd<int64_t>(strideBytes, 4096));
+}
+
 /// Register tiles that must reuse each packed panel before packing pays:
 /// a panel row costs one vector load and one store to copy, and saves the
 /// tiles that read it their strided, possibly line-splitting loads.
@@ -697,20 +711,63 @@ SmallVector<unsigned> mlir::fourfold::roller::packedOperands(const OpInfo &info,
       continue;
     // A panel that stays in L1 as it is gains only aligned loads (bert's
     // 12x128x128x64 scores, B 32 KiB with rows 512 B apart: 2-4% slower
-    // packed). It does not stay when its rows crowd into few L1 sets: rows
-    // a multiple of 4 KiB apart (an L1 way: 48 KiB / 12, 32 KiB / 8) share
-    // a set, so with a stride of S bytes every (4096 / gcd(S, 4096))-th
-    // row does; more than 8 rows per set (the ways, less what A and C use)
-    // evict each other (n = 768: every 4th row, 22 of 88 per set).
-    int64_t strideBytes = operand.rowStride * operand.elemBytes;
-    int64_t rowsPerSet = std::min(cache[k], info.ranges[k]);
-    if (strideBytes > 0)
-      rowsPerSet = ceilDiv(rowsPerSet, 4096 / std::gcd<int64_t>(strideBytes, 4096));
+    // packed). It does not stay when its rows crowd into few L1 sets: more
+    // than 8 rows per set (the ways, less what A and C use) evict each
+    // other (n = 768: every 4th row, 22 of 88 per set).
+    int64_t rowsPerSet = rowsPerL1Set(std::min(cache[k], info.ranges[k]),
+                                      operand.rowStride * operand.elemBytes);
     if (bytes <= l1 && rowsPerSet <= 8)
       continue;
     packed.push_back(i);
   }
   return packed;
+}
+
+SmallVector<std::pair<unsigned, int64_t>>
+mlir::fourfold::roller::paddedRowOperands(const OpInfo &info, ArrayRef<int64_t> reg) {
+  SmallVector<std::pair<unsigned, int64_t>> padded;
+  std::optional<unsigned> v = vectorLoop(info);
+  if (!v || !vectorAlongWindow(info) || reg.size() != info.numLoops())
+    return padded;
+  for (auto [i, operand] : llvm::enumerate(info.operands)) {
+    // [rows, c, ...]: every dimension one loop (a filter, not a window),
+    // none the vector loop (so its elements are broadcast), the rows a
+    // parallel loop the register tile spans.
+    if (operand.isOutput || operand.dims.size() < 2 || operand.outerStride <= 0 ||
+        !llvm::all_of(operand.dims, [&](const IndexExpr &dim) {
+          return dim.terms.size() == 1 && dim.terms.front().second == 1 &&
+                 dim.terms.front().first != *v;
+        }))
+      continue;
+    unsigned rows = operand.dims.front().terms.front().first;
+    if (info.reduction[rows])
+      continue;
+    // More rows per set than its 8 ways (less what the input rows and the
+    // output use) evict each other every reduction step: ResNet-50's
+    // 14x14 1024 -> 256 1x1 convolution (16 filter rows, all in one set of
+    // Zen 4's 32 KiB 8-way L1d) ran at 44 GFLOP/s at 1 thread, the same
+    // with 1040 channels at 100 (PyTorch 95). 512 channels (8 rows per
+    // set) ran at 98.
+    int64_t rowBytes = operand.outerStride * operand.elemBytes;
+    if (rowsPerL1Set(reg[rows], rowBytes) <= 8)
+      continue;
+    // Pad the second dimension (c) by whole steps of it (KH x KW elements,
+    // the extents of the loops indexing the rest, which a slice takes
+    // whole) until the rows fall into different sets: at least a cache
+    // line longer.
+    int64_t inner = 1;
+    for (size_t d = 2; d < operand.dims.size(); ++d)
+      inner *= info.ranges[operand.dims[d].terms.front().first];
+    int64_t lineElems = std::max<int64_t>(1, 64 / operand.elemBytes);
+    int64_t extra = ceilDiv(lineElems, inner);
+    for (int64_t tries = 0; tries < 64 && rowsPerL1Set(reg[rows], (operand.outerStride +
+                                                                   extra * inner) *
+                                                                      operand.elemBytes) > 2;
+         ++tries)
+      ++extra;
+    padded.push_back({unsigned(i), extra});
+  }
+  return padded;
 }
 
 double mlir::fourfold::roller::modelCPU(const OpInfo &info, TargetAttr target,
