@@ -151,6 +151,69 @@ void collapseReductionRuns(ModuleOp module, TargetAttr forced) {
   }
 }
 
+/// Whether `value` (a chain of rank-preserving, unit-stride slices up to a
+/// whole tensor) holds its last two dimensions as one contiguous run: every
+/// slice takes the last dimension whole.
+bool lastTwoContiguous(Value value) {
+  for (auto slice = value.getDefiningOp<tensor::ExtractSliceOp>(); slice;
+       slice = slice.getSource().getDefiningOp<tensor::ExtractSliceOp>()) {
+    int64_t rank = slice.getSourceType().getRank();
+    if (!slice.hasUnitStride() || slice.getResultType().getRank() != rank ||
+        slice.getStaticOffsets()[rank - 1] != 0 ||
+        slice.getStaticSizes()[rank - 1] != slice.getSourceType().getDimSize(rank - 1))
+      return false;
+  }
+  return true;
+}
+
+/// CPU: a 1x1, stride-1 NCHW convolution of one image whose output rows
+/// are at most half a vector wide (the 7 x 7 stages of ResNet-50 and
+/// MobileNetV2) becomes a matmul over the pixels, W[F, C] x X[C, H x W],
+/// between collapse_shape / expand_shape. As a convolution roller
+/// vectorises along one output row: 7 of 16 lanes. As a matmul its rows
+/// are the 49 pixels (AMD EPYC Zen 4, 1 thread: 2048 -> 512 at 7 x 7 59
+/// -> 78 GFLOP/s, 512 -> 2048 66 -> 80; PyTorch 75 / 74). Wider rows stay
+/// convolutions, which measured faster (bench/results/roller-conv1x1-cpu.md).
+/// Runs after welder, on the convolutions in its group tiles too, where a
+/// tile that takes whole image rows keeps the pixels one contiguous run.
+void narrowConvsAsMatmuls(ModuleOp module, TargetAttr forced) {
+  SmallVector<linalg::Conv2DNchwFchwOp> convs;
+  module.walk([&](linalg::Conv2DNchwFchwOp conv) {
+    TargetAttr target = forced ? forced : getAttachedTarget(conv);
+    if (!target || target.getKind() != TargetKind::cpu ||
+        conv->hasAttr(RollerDialect::kTileAttrName) || !conv.hasPureTensorSemantics())
+      return;
+    auto x = cast<RankedTensorType>(conv.getInputs()[0].getType());
+    auto w = cast<RankedTensorType>(conv.getInputs()[1].getType());
+    auto out = cast<RankedTensorType>(conv.getOutputs()[0].getType());
+    Type et = out.getElementType();
+    if (!x.hasStaticShape() || !w.hasStaticShape() || !out.hasStaticShape() ||
+        !isa<FloatType>(et) || x.getElementType() != et || w.getElementType() != et ||
+        x.getDimSize(0) != 1 || w.getDimSize(2) != 1 || w.getDimSize(3) != 1 ||
+        !llvm::all_of(conv.getStrides().getValues<int64_t>(), [](int64_t s) { return s == 1; }))
+      return;
+    int64_t lanes = std::max<int64_t>(1, target.getVectorBits() / et.getIntOrFloatBitWidth());
+    if (2 * out.getDimSize(3) > lanes || !lastTwoContiguous(conv.getInputs()[0]) ||
+        !lastTwoContiguous(conv.getOutputs()[0]))
+      return;
+    convs.push_back(conv);
+  });
+  IRRewriter rewriter(module.getContext());
+  for (linalg::Conv2DNchwFchwOp conv : convs) {
+    Location loc = conv.getLoc();
+    rewriter.setInsertionPoint(conv);
+    // [1, C, H, W] -> [C, H x W]; [F, C, 1, 1] -> [F, C]; output likewise.
+    SmallVector<ReassociationIndices> image = {{0, 1}, {2, 3}};
+    SmallVector<ReassociationIndices> filter = {{0}, {1, 2, 3}};
+    Value x = tensor::CollapseShapeOp::create(rewriter, loc, conv.getInputs()[0], image);
+    Value w = tensor::CollapseShapeOp::create(rewriter, loc, conv.getInputs()[1], filter);
+    Value init = tensor::CollapseShapeOp::create(rewriter, loc, conv.getOutputs()[0], image);
+    auto matmul = linalg::MatmulOp::create(rewriter, loc, ValueRange{w, x}, ValueRange{init});
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+        conv, conv.getResultTypes()[0], matmul.getResult(0), image);
+  }
+}
+
 /// An operand to read from a copy of its root tensor whose second
 /// dimension is `extra` elements longer (see paddedRowOperands).
 struct RowPadding {
@@ -242,6 +305,7 @@ struct RollerConstructPass
 
     decomposePads(module, this->target.hasValue() ? moduleTarget : TargetAttr());
     collapseReductionRuns(module, this->target.hasValue() ? moduleTarget : TargetAttr());
+    narrowConvsAsMatmuls(module, this->target.hasValue() ? moduleTarget : TargetAttr());
 
     llvm::DenseMap<TargetAttr, TargetAttr> perUnit; // built once per target
     SmallVector<RowPadding> rowPaddings;
