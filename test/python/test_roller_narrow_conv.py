@@ -71,3 +71,66 @@ def test_bottleneck_at_7x7(rng):
     with torch.no_grad():
         ref = block(x).numpy()
     check(np.asarray(fn(x)), ref)
+
+
+# --------------------------------------------------------------------------- #
+# Filters wider than 1x1: runs along the row pitch (narrowConvsAsRowRuns)
+# --------------------------------------------------------------------------- #
+
+def _row_run(fn):
+    """Whether the roller stage computes a convolution into a [F, OH x IW] buffer (the row-run form)."""
+    return re.search(r"tensor<1x\d+x\d+x\d+xf32> into tensor<\d+x\d+xf32>", fn.stages["roller"]) is not None \
+        and "output_shape" in fn.stages["roller"]
+
+
+@pytest.mark.parametrize("c,h,w,f,k,pad,dilation,row_run", [
+    (64, 7, 7, 32, 3, 1, 1, True),     # ResNet-50's last stage, narrowed
+    (19, 4, 4, 37, 3, 1, 1, True),     # 4 x 4 (ResNet-50 at 112 x 112), odd counts
+    (8, 11, 7, 12, 5, 2, 2, True),     # 5x5, dilation 2: rows of 3
+    (16, 6, 3, 16, 3, 0, 1, True),     # one output column
+    (3, 9, 9, 5, (1, 3), 0, 1, True),  # a 1x3 filter
+    (16, 14, 14, 16, 3, 1, 1, False),  # rows of 14: a convolution
+])
+def test_conv_row_runs(rng, c, h, w, f, k, pad, dilation, row_run):
+    torch = pytest.importorskip("torch")
+    kh, kw = (k, k) if isinstance(k, int) else k
+    x = rng.standard_normal((1, c, h + 2 * pad, w + 2 * pad), dtype=np.float32)
+    wt = rng.standard_normal((f, c, kh, kw), dtype=np.float32)
+    ref = torch.nn.functional.conv2d(torch.from_numpy(x).double(), torch.from_numpy(wt).double(),
+                                     dilation=dilation).numpy()
+    fn = _compile(P.conv2d("conv_2d_nchw_fchw", x.shape, wt.shape, dilation=dilation))
+    check(fn(x, wt), ref)
+    assert _row_run(fn) == row_run
+
+
+def test_tile_with_accumulators_in_memory(rng):
+    """48 filters on 33-wide rows: once a tile whose padded accumulators overflowed the registers and
+    crashed roller-lower; now a smaller tile, and the same numbers."""
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((1, 32, 3, 35), dtype=np.float32)
+    wt = rng.standard_normal((48, 32, 3, 3), dtype=np.float32)
+    ref = torch.nn.functional.conv2d(torch.from_numpy(x).double(), torch.from_numpy(wt).double()).numpy()
+    for pipeline in (fourfold.Pipeline.cpu(target=TARGET), fourfold.Pipeline.cpu()):
+        fn = fourfold.compile(P.conv2d("conv_2d_nchw_fchw", x.shape, wt.shape), pipeline=pipeline, cache=False)
+        check(fn(x, wt), ref)
+
+
+def test_basic_block_at_7x7(rng):
+    """ResNet's basic block at 7 x 7 from PyTorch (3x3 convolutions with padding, batch norm, ReLU,
+    the residual add, welder's groups around them): row runs, same numbers as PyTorch."""
+    torch = pytest.importorskip("torch")
+    from fourfold.examples import torch_models as zoo
+
+    torch.manual_seed(0)
+    block = zoo.BasicBlock(64, 64, stride=1).eval()
+    for m in block.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            with torch.no_grad():
+                m.running_mean.normal_()
+                m.running_var.uniform_(0.5, 2.0)
+    x = torch.randn(1, 64, 7, 7)
+    fn = _compile(block, (x,))
+    assert _row_run(fn)
+    with torch.no_grad():
+        ref = block(x).numpy()
+    check(np.asarray(fn(x)), ref)

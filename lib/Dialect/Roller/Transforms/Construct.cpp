@@ -4,6 +4,7 @@
 #include "Roller/Passes.h"
 #include "Roller/Targets.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -214,6 +215,98 @@ void narrowConvsAsMatmuls(ModuleOp module, TargetAttr forced) {
   }
 }
 
+/// CPU: a stride-1 NCHW convolution of one image with a filter wider than
+/// 1x1 whose output rows are at most half a vector wide (ResNet-50's 3x3
+/// convolutions at 7 x 7 and 4 x 4) is computed over the input's row
+/// pitch: output position q = oh x IW + ow reads input q + d (kh x IW + kw)
+/// of the image flattened to [C, IH x IW], one 1-D convolution along q with
+/// two window loops. The IW - OW columns per row that are not outputs are
+/// computed and dropped (for the outputs that are, ow + d kw stays inside
+/// the row), and q stops after the last output, so no read leaves the
+/// image. Vectors then run along (OH - 1) x IW + OW positions instead of
+/// one row of OW: at 7 x 7 (IW 9) 49 outputs in 61 lanes' work instead of
+/// 7 of 16 per row. The result is a [F, OH, OW] view of a [F, OH x IW]
+/// buffer. Needs the convolution's initial value to be a fill (it is
+/// recreated on the new buffer) and the input slice to take whole rows.
+void narrowConvsAsRowRuns(ModuleOp module, TargetAttr forced) {
+  SmallVector<std::pair<linalg::Conv2DNchwFchwOp, linalg::FillOp>> convs;
+  module.walk([&](linalg::Conv2DNchwFchwOp conv) {
+    TargetAttr target = forced ? forced : getAttachedTarget(conv);
+    if (!target || target.getKind() != TargetKind::cpu ||
+        conv->hasAttr(RollerDialect::kTileAttrName) || !conv.hasPureTensorSemantics())
+      return;
+    auto x = cast<RankedTensorType>(conv.getInputs()[0].getType());
+    auto w = cast<RankedTensorType>(conv.getInputs()[1].getType());
+    auto out = cast<RankedTensorType>(conv.getOutputs()[0].getType());
+    Type et = out.getElementType();
+    auto fill = conv.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+    if (!fill || !x.hasStaticShape() || !w.hasStaticShape() || !out.hasStaticShape() ||
+        !isa<FloatType>(et) || x.getElementType() != et || w.getElementType() != et ||
+        x.getDimSize(0) != 1 || w.getDimSize(2) * w.getDimSize(3) == 1 ||
+        !llvm::all_of(conv.getStrides().getValues<int64_t>(), [](int64_t s) { return s == 1; }))
+      return;
+    int64_t lanes = std::max<int64_t>(1, target.getVectorBits() / et.getIntOrFloatBitWidth());
+    if (2 * out.getDimSize(3) > lanes || !lastTwoContiguous(conv.getInputs()[0]))
+      return;
+    convs.push_back({conv, fill});
+  });
+  IRRewriter rewriter(module.getContext());
+  MLIRContext *ctx = module.getContext();
+  for (auto [conv, fill] : convs) {
+    Location loc = conv.getLoc();
+    rewriter.setInsertionPoint(conv);
+    auto x = cast<RankedTensorType>(conv.getInputs()[0].getType());
+    auto w = cast<RankedTensorType>(conv.getInputs()[1].getType());
+    auto out = cast<RankedTensorType>(conv.getOutputs()[0].getType());
+    Type et = out.getElementType();
+    SmallVector<int64_t> dil(conv.getDilations().getValues<int64_t>());
+    int64_t f = out.getDimSize(1), oh = out.getDimSize(2), ow = out.getDimSize(3);
+    int64_t iw = x.getDimSize(3);
+    int64_t q = (oh - 1) * iw + ow;
+    // [1, C, IH, IW] -> [C, IH x IW].
+    Value flat = tensor::CollapseShapeOp::create(
+        rewriter, loc, conv.getInputs()[0], SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+    Value buffer = tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{f, oh * iw}, et);
+    auto index = [&](int64_t i) { return OpFoldResult(rewriter.getIndexAttr(i)); };
+    Value run = tensor::ExtractSliceOp::create(rewriter, loc, buffer,
+                                               ArrayRef<OpFoldResult>{index(0), index(0)},
+                                               ArrayRef<OpFoldResult>{index(f), index(q)},
+                                               ArrayRef<OpFoldResult>{index(1), index(1)});
+    Value init = linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], run).getResult(0);
+    // Loops (f, q, c, kh, kw).
+    AffineExpr df, dq, dc, dkh, dkw;
+    bindDims(ctx, df, dq, dc, dkh, dkw);
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(5, 0, {dc, dq + dkh * (dil[0] * iw) + dkw * dil[1]}, ctx),
+        AffineMap::get(5, 0, {df, dc, dkh, dkw}, ctx), AffineMap::get(5, 0, {df, dq}, ctx)};
+    Value weights = conv.getInputs()[1];
+    SmallVector<utils::IteratorType> iterators = {
+        utils::IteratorType::parallel, utils::IteratorType::parallel,
+        utils::IteratorType::reduction, utils::IteratorType::reduction,
+        utils::IteratorType::reduction};
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{init.getType()}, ValueRange{flat, weights}, ValueRange{init},
+        maps, iterators, [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value product = arith::MulFOp::create(b, loc, args[0], args[1]);
+          linalg::YieldOp::create(b, loc,
+                                  ValueRange{arith::AddFOp::create(b, loc, args[2], product)});
+        });
+    (void)w;
+    // The outputs: [F, Q] into [F, OH x IW], viewed as [1, F, OH, IW], the
+    // first OW columns of each row.
+    Value whole = tensor::InsertSliceOp::create(
+        rewriter, loc, generic.getResult(0), buffer, ArrayRef<OpFoldResult>{index(0), index(0)},
+        ArrayRef<OpFoldResult>{index(f), index(q)}, ArrayRef<OpFoldResult>{index(1), index(1)});
+    auto rowsType = RankedTensorType::get({1, f, oh, iw}, et);
+    Value rows = tensor::ExpandShapeOp::create(
+        rewriter, loc, rowsType, whole, SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        conv, out, rows, ArrayRef<OpFoldResult>{index(0), index(0), index(0), index(0)},
+        ArrayRef<OpFoldResult>{index(1), index(f), index(oh), index(ow)},
+        ArrayRef<OpFoldResult>{index(1), index(1), index(1), index(1)});
+  }
+}
+
 /// An operand to read from a copy of its root tensor whose second
 /// dimension is `extra` elements longer (see paddedRowOperands).
 struct RowPadding {
@@ -306,6 +399,7 @@ struct RollerConstructPass
     decomposePads(module, this->target.hasValue() ? moduleTarget : TargetAttr());
     collapseReductionRuns(module, this->target.hasValue() ? moduleTarget : TargetAttr());
     narrowConvsAsMatmuls(module, this->target.hasValue() ? moduleTarget : TargetAttr());
+    narrowConvsAsRowRuns(module, this->target.hasValue() ? moduleTarget : TargetAttr());
 
     llvm::DenseMap<TargetAttr, TargetAttr> perUnit; // built once per target
     SmallVector<RowPadding> rowPaddings;

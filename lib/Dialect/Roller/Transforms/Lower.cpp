@@ -1238,8 +1238,20 @@ struct RollerLowerPass
     (void)canonicalize(func);
     SmallVector<LoopLikeOpInterface> loops;
     func.walk([&](scf::ForOp loop) { loops.push_back(loop); }); // innermost first
+    // Loops whose accumulators stay in memory, and those around them: an
+    // outer loop would hoist the same subsets past the inner loop's
+    // iter_args, which upstream's hoisting got wrong (an scf.for yielding a
+    // value of its nested loop's body: a crash in the next canonicalization,
+    // 8 x 48 tiles of a 1x3x35 input, 48 filters).
+    llvm::SmallPtrSet<Operation *, 8> inMemory;
     for (LoopLikeOpInterface loop : loops) {
       moveLoopInvariantCode(loop);
+      bool around = false;
+      loop->walk([&](scf::ForOp inner) { around |= inMemory.contains(inner); });
+      if (around) {
+        inMemory.insert(loop);
+        continue;
+      }
       // Not when the accumulators would outgrow the register file: a cache
       // tile's reduction step over a full register tile and its peeled
       // remainder (16 x 16 and 16 x 12 of a 16 x 28 output, k in steps of
@@ -1249,8 +1261,10 @@ struct RollerLowerPass
       // projection with that tile in its welder group, 1 thread: 89 -> 85
       // us per block; roller's 8 x 32 tile there runs at 72).
       if (hoistedRegisters(cast<scf::ForOp>(loop.getOperation()), vectorBits) + 2 >
-          registers)
+          registers) {
+        inMemory.insert(loop);
         continue;
+      }
       hoistLoopInvariantSubsets(rewriter, loop);
     }
     (void)canonicalize(func);
