@@ -25,6 +25,20 @@ def _compile(src_or_model, *example):
                             cache=False)
 
 
+def _with_random_statistics(block):
+    """`block` in eval mode with batch norms whose running statistics are not the identity."""
+    import torch
+
+    torch.manual_seed(0)
+    block = block.eval()
+    for m in block.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            with torch.no_grad():
+                m.running_mean.normal_()
+                m.running_var.uniform_(0.5, 2.0)
+    return block
+
+
 def _pixels_as_rows(fn, c):
     """Whether the roller stage views an image (or a welder tile of whole rows of one) of c channels
     as [c, pixels], the matmul's B."""
@@ -58,13 +72,7 @@ def test_bottleneck_at_7x7(rng):
     torch = pytest.importorskip("torch")
     from fourfold.examples import torch_models as zoo
 
-    torch.manual_seed(0)
-    block = zoo.Bottleneck(256, 64).eval()
-    for m in block.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            with torch.no_grad():
-                m.running_mean.normal_()
-                m.running_var.uniform_(0.5, 2.0)
+    block = _with_random_statistics(zoo.Bottleneck(256, 64))
     x = torch.randn(1, 256, 7, 7)
     fn = _compile(block, (x,))
     assert _pixels_as_rows(fn, 256) or _pixels_as_rows(fn, 64)
@@ -121,13 +129,7 @@ def test_basic_block_at_7x7(rng):
     torch = pytest.importorskip("torch")
     from fourfold.examples import torch_models as zoo
 
-    torch.manual_seed(0)
-    block = zoo.BasicBlock(64, 64, stride=1).eval()
-    for m in block.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            with torch.no_grad():
-                m.running_mean.normal_()
-                m.running_var.uniform_(0.5, 2.0)
+    block = _with_random_statistics(zoo.BasicBlock(64, 64, stride=1))
     x = torch.randn(1, 64, 7, 7)
     fn = _compile(block, (x,))
     assert _row_run(fn)

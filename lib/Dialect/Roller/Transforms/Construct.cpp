@@ -167,17 +167,11 @@ bool lastTwoContiguous(Value value) {
   return true;
 }
 
-/// CPU: a 1x1, stride-1 NCHW convolution of one image whose output rows
-/// are at most half a vector wide (the 7 x 7 stages of ResNet-50 and
-/// MobileNetV2) becomes a matmul over the pixels, W[F, C] x X[C, H x W],
-/// between collapse_shape / expand_shape. As a convolution roller
-/// vectorises along one output row: 7 of 16 lanes. As a matmul its rows
-/// are the 49 pixels (AMD EPYC Zen 4, 1 thread: 2048 -> 512 at 7 x 7 59
-/// -> 78 GFLOP/s, 512 -> 2048 66 -> 80; PyTorch 75 / 74). Wider rows stay
-/// convolutions, which measured faster (bench/results/roller-conv1x1-cpu.md).
-/// Runs after welder, on the convolutions in its group tiles too, where a
-/// tile that takes whole image rows keeps the pixels one contiguous run.
-void narrowConvsAsMatmuls(ModuleOp module, TargetAttr forced) {
+/// CPU NCHW convolutions that the two rewrites below take: one image,
+/// stride 1, static float types, output rows at most half a vector wide
+/// (roller vectorises a convolution along one output row: at 7 x 7 that is
+/// 7 of 16 lanes) and an input slice that takes whole image rows.
+SmallVector<linalg::Conv2DNchwFchwOp> narrowRowConvs(ModuleOp module, TargetAttr forced) {
   SmallVector<linalg::Conv2DNchwFchwOp> convs;
   module.walk([&](linalg::Conv2DNchwFchwOp conv) {
     TargetAttr target = forced ? forced : getAttachedTarget(conv);
@@ -190,17 +184,35 @@ void narrowConvsAsMatmuls(ModuleOp module, TargetAttr forced) {
     Type et = out.getElementType();
     if (!x.hasStaticShape() || !w.hasStaticShape() || !out.hasStaticShape() ||
         !isa<FloatType>(et) || x.getElementType() != et || w.getElementType() != et ||
-        x.getDimSize(0) != 1 || w.getDimSize(2) != 1 || w.getDimSize(3) != 1 ||
+        x.getDimSize(0) != 1 ||
         !llvm::all_of(conv.getStrides().getValues<int64_t>(), [](int64_t s) { return s == 1; }))
       return;
     int64_t lanes = std::max<int64_t>(1, target.getVectorBits() / et.getIntOrFloatBitWidth());
-    if (2 * out.getDimSize(3) > lanes || !lastTwoContiguous(conv.getInputs()[0]) ||
-        !lastTwoContiguous(conv.getOutputs()[0]))
-      return;
-    convs.push_back(conv);
+    if (2 * out.getDimSize(3) <= lanes && lastTwoContiguous(conv.getInputs()[0]))
+      convs.push_back(conv);
   });
+  return convs;
+}
+
+/// Whether `conv`'s filter is 1x1.
+bool isPointwise(linalg::Conv2DNchwFchwOp conv) {
+  auto w = cast<RankedTensorType>(conv.getInputs()[1].getType());
+  return w.getDimSize(2) == 1 && w.getDimSize(3) == 1;
+}
+
+/// CPU: a narrow-row 1x1 convolution (narrowRowConvs) becomes a matmul
+/// over the pixels, W[F, C] x X[C, H x W], between collapse_shape /
+/// expand_shape (the 7 x 7 stages of ResNet-50 and MobileNetV2; AMD EPYC
+/// Zen 4, 1 thread: 2048 -> 512 at 7 x 7 58 -> 91 GFLOP/s, 512 -> 2048 66
+/// -> 84; PyTorch 71 / 58-73). Wider rows stay convolutions, which measured
+/// faster (bench/results/roller-conv1x1-cpu.md). Runs after welder, on the
+/// convolutions in its group tiles too, where a tile that takes whole image
+/// rows keeps the pixels one contiguous run.
+void narrowConvsAsMatmuls(ModuleOp module, TargetAttr forced) {
   IRRewriter rewriter(module.getContext());
-  for (linalg::Conv2DNchwFchwOp conv : convs) {
+  for (linalg::Conv2DNchwFchwOp conv : narrowRowConvs(module, forced)) {
+    if (!isPointwise(conv) || !lastTwoContiguous(conv.getOutputs()[0]))
+      continue;
     Location loc = conv.getLoc();
     rewriter.setInsertionPoint(conv);
     // [1, C, H, W] -> [C, H x W]; [F, C, 1, 1] -> [F, C]; output likewise.
@@ -215,48 +227,28 @@ void narrowConvsAsMatmuls(ModuleOp module, TargetAttr forced) {
   }
 }
 
-/// CPU: a stride-1 NCHW convolution of one image with a filter wider than
-/// 1x1 whose output rows are at most half a vector wide (ResNet-50's 3x3
-/// convolutions at 7 x 7 and 4 x 4) is computed over the input's row
-/// pitch: output position q = oh x IW + ow reads input q + d (kh x IW + kw)
-/// of the image flattened to [C, IH x IW], one 1-D convolution along q with
-/// two window loops. The IW - OW columns per row that are not outputs are
-/// computed and dropped (for the outputs that are, ow + d kw stays inside
-/// the row), and q stops after the last output, so no read leaves the
-/// image. Vectors then run along (OH - 1) x IW + OW positions instead of
-/// one row of OW: at 7 x 7 (IW 9) 49 outputs in 61 lanes' work instead of
-/// 7 of 16 per row. The result is a [F, OH, OW] view of a [F, OH x IW]
-/// buffer. Needs the convolution's initial value to be a fill (it is
-/// recreated on the new buffer) and the input slice to take whole rows.
+/// CPU: a narrow-row convolution (narrowRowConvs) with a filter wider than
+/// 1x1 (ResNet-50's 3x3 convolutions at 7 x 7 and 4 x 4) is computed over
+/// the input's row pitch: output position q = oh x IW + ow reads input q +
+/// d (kh x IW + kw) of the image flattened to [C, IH x IW], one 1-D
+/// convolution along q with two window loops. The IW - OW columns per row
+/// that are not outputs are computed and dropped (for the outputs that
+/// are, ow + d kw stays inside the row), and q stops after the last output,
+/// so no read leaves the image. Vectors then run along (OH - 1) x IW + OW
+/// positions instead of one row of OW: at 7 x 7 (IW 9) 49 outputs in 61
+/// lanes' work instead of 7 of 16 per row. The result is a [F, OH, OW] view
+/// of a [F, OH x IW] buffer. Needs the convolution's initial value to be a
+/// fill (it is recreated on the new buffer).
 void narrowConvsAsRowRuns(ModuleOp module, TargetAttr forced) {
-  SmallVector<std::pair<linalg::Conv2DNchwFchwOp, linalg::FillOp>> convs;
-  module.walk([&](linalg::Conv2DNchwFchwOp conv) {
-    TargetAttr target = forced ? forced : getAttachedTarget(conv);
-    if (!target || target.getKind() != TargetKind::cpu ||
-        conv->hasAttr(RollerDialect::kTileAttrName) || !conv.hasPureTensorSemantics())
-      return;
-    auto x = cast<RankedTensorType>(conv.getInputs()[0].getType());
-    auto w = cast<RankedTensorType>(conv.getInputs()[1].getType());
-    auto out = cast<RankedTensorType>(conv.getOutputs()[0].getType());
-    Type et = out.getElementType();
-    auto fill = conv.getOutputs()[0].getDefiningOp<linalg::FillOp>();
-    if (!fill || !x.hasStaticShape() || !w.hasStaticShape() || !out.hasStaticShape() ||
-        !isa<FloatType>(et) || x.getElementType() != et || w.getElementType() != et ||
-        x.getDimSize(0) != 1 || w.getDimSize(2) * w.getDimSize(3) == 1 ||
-        !llvm::all_of(conv.getStrides().getValues<int64_t>(), [](int64_t s) { return s == 1; }))
-      return;
-    int64_t lanes = std::max<int64_t>(1, target.getVectorBits() / et.getIntOrFloatBitWidth());
-    if (2 * out.getDimSize(3) > lanes || !lastTwoContiguous(conv.getInputs()[0]))
-      return;
-    convs.push_back({conv, fill});
-  });
   IRRewriter rewriter(module.getContext());
   MLIRContext *ctx = module.getContext();
-  for (auto [conv, fill] : convs) {
+  for (linalg::Conv2DNchwFchwOp conv : narrowRowConvs(module, forced)) {
+    auto fill = conv.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+    if (isPointwise(conv) || !fill)
+      continue;
     Location loc = conv.getLoc();
     rewriter.setInsertionPoint(conv);
     auto x = cast<RankedTensorType>(conv.getInputs()[0].getType());
-    auto w = cast<RankedTensorType>(conv.getInputs()[1].getType());
     auto out = cast<RankedTensorType>(conv.getOutputs()[0].getType());
     Type et = out.getElementType();
     SmallVector<int64_t> dil(conv.getDilations().getValues<int64_t>());
@@ -291,7 +283,6 @@ void narrowConvsAsRowRuns(ModuleOp module, TargetAttr forced) {
           linalg::YieldOp::create(b, loc,
                                   ValueRange{arith::AddFOp::create(b, loc, args[2], product)});
         });
-    (void)w;
     // The outputs: [F, Q] into [F, OH x IW], viewed as [1, F, OH, IW], the
     // first OW columns of each row.
     Value whole = tensor::InsertSliceOp::create(
