@@ -1238,11 +1238,10 @@ struct RollerLowerPass
     (void)canonicalize(func);
     SmallVector<LoopLikeOpInterface> loops;
     func.walk([&](scf::ForOp loop) { loops.push_back(loop); }); // innermost first
-    // Loops whose accumulators stay in memory, and those around them: an
-    // outer loop would hoist the same subsets past the inner loop's
-    // iter_args, which upstream's hoisting got wrong (an scf.for yielding a
-    // value of its nested loop's body: a crash in the next canonicalization,
-    // 8 x 48 tiles of a 1x3x35 input, 48 filters).
+    // Loops whose accumulators stay in memory, and those around them:
+    // hoisting an outer loop past such an inner loop's iter_args left an
+    // scf.for yielding a value of its nested loop's body (8 x 48 tiles of a
+    // 1x32x3x35 input with 48 filters; the next canonicalization crashed).
     llvm::SmallPtrSet<Operation *, 8> inMemory;
     for (LoopLikeOpInterface loop : loops) {
       moveLoopInvariantCode(loop);
