@@ -75,29 +75,34 @@ void decomposePads(ModuleOp module, TargetAttr forced) {
   }
 }
 
+/// Whether dimensions [first, first + count) of `value` are one contiguous
+/// run once bufferized: through every slice up to the buffer (a function
+/// argument, a fresh tensor; slices are a welder group's tiles), unit
+/// strides, no rank reduction, and those after `first` taken whole.
+/// Otherwise a collapse_shape of them bufferizes to a copy.
+bool dimsContiguous(Value value, unsigned first, unsigned count) {
+  for (auto slice = value.getDefiningOp<tensor::ExtractSliceOp>(); slice;
+       slice = slice.getSource().getDefiningOp<tensor::ExtractSliceOp>()) {
+    if (!slice.hasUnitStride() ||
+        slice.getSourceType().getRank() != slice.getResultType().getRank())
+      return false;
+    for (unsigned i = first + 1; i < first + count; ++i)
+      if (slice.getStaticSizes()[i] != slice.getSourceType().getDimSize(i) ||
+          slice.getStaticOffsets()[i] != 0)
+        return false;
+  }
+  return true;
+}
+
 /// Whether every operand that `run` indexes holds those dimensions
-/// contiguously in memory once bufferized: a slice (a welder group's tile)
-/// must take the inner ones whole, or its collapse_shape bufferizes to a
-/// copy.
+/// contiguously in memory once bufferized (dimsContiguous).
 bool runIsContiguous(linalg::GenericOp op, ArrayRef<int64_t> run) {
   for (OpOperand &operand : op->getOpOperands()) {
     AffineMap map = op.getMatchingIndexingMap(&operand);
     std::optional<unsigned> first = map.getResultPosition(
         getAffineDimExpr(run.front(), op.getContext()));
-    if (!first)
-      continue;
-    // Through every slice up to the buffer (a function argument, a fresh
-    // tensor): those dimensions after the run's first are taken whole.
-    for (Value v = operand.get(); auto slice = v.getDefiningOp<tensor::ExtractSliceOp>();
-         v = slice.getSource()) {
-      if (!slice.hasUnitStride() ||
-          slice.getSourceType().getRank() != slice.getResultType().getRank())
-        return false;
-      for (unsigned i = *first + 1; i < *first + run.size(); ++i)
-        if (slice.getStaticSizes()[i] != slice.getSourceType().getDimSize(i) ||
-            slice.getStaticOffsets()[i] != 0)
-          return false;
-    }
+    if (first && !dimsContiguous(operand.get(), *first, run.size()))
+      return false;
   }
   return true;
 }
@@ -152,20 +157,8 @@ void collapseReductionRuns(ModuleOp module, TargetAttr forced) {
   }
 }
 
-/// Whether `value` (a chain of rank-preserving, unit-stride slices up to a
-/// whole tensor) holds its last two dimensions as one contiguous run: every
-/// slice takes the last dimension whole.
-bool lastTwoContiguous(Value value) {
-  for (auto slice = value.getDefiningOp<tensor::ExtractSliceOp>(); slice;
-       slice = slice.getSource().getDefiningOp<tensor::ExtractSliceOp>()) {
-    int64_t rank = slice.getSourceType().getRank();
-    if (!slice.hasUnitStride() || slice.getResultType().getRank() != rank ||
-        slice.getStaticOffsets()[rank - 1] != 0 ||
-        slice.getStaticSizes()[rank - 1] != slice.getSourceType().getDimSize(rank - 1))
-      return false;
-  }
-  return true;
-}
+/// Whether an image [N, C, H, W] holds H and W as one contiguous run.
+bool imageRowsContiguous(Value image) { return dimsContiguous(image, 2, 2); }
 
 /// CPU NCHW convolutions that the two rewrites below take: one image,
 /// stride 1, static float types, output rows at most half a vector wide
@@ -188,7 +181,7 @@ SmallVector<linalg::Conv2DNchwFchwOp> narrowRowConvs(ModuleOp module, TargetAttr
         !llvm::all_of(conv.getStrides().getValues<int64_t>(), [](int64_t s) { return s == 1; }))
       return;
     int64_t lanes = std::max<int64_t>(1, target.getVectorBits() / et.getIntOrFloatBitWidth());
-    if (2 * out.getDimSize(3) <= lanes && lastTwoContiguous(conv.getInputs()[0]))
+    if (2 * out.getDimSize(3) <= lanes && imageRowsContiguous(conv.getInputs()[0]))
       convs.push_back(conv);
   });
   return convs;
@@ -211,7 +204,7 @@ bool isPointwise(linalg::Conv2DNchwFchwOp conv) {
 void narrowConvsAsMatmuls(ModuleOp module, TargetAttr forced) {
   IRRewriter rewriter(module.getContext());
   for (linalg::Conv2DNchwFchwOp conv : narrowRowConvs(module, forced)) {
-    if (!isPointwise(conv) || !lastTwoContiguous(conv.getOutputs()[0]))
+    if (!isPointwise(conv) || !imageRowsContiguous(conv.getOutputs()[0]))
       continue;
     Location loc = conv.getLoc();
     rewriter.setInsertionPoint(conv);
@@ -387,10 +380,12 @@ struct RollerConstructPass
     module->setAttr(RollerDialect::kTargetAttrName, target);
     TargetAttr moduleTarget = target;
 
-    decomposePads(module, this->target.hasValue() ? moduleTarget : TargetAttr());
-    collapseReductionRuns(module, this->target.hasValue() ? moduleTarget : TargetAttr());
-    narrowConvsAsMatmuls(module, this->target.hasValue() ? moduleTarget : TargetAttr());
-    narrowConvsAsRowRuns(module, this->target.hasValue() ? moduleTarget : TargetAttr());
+    // The rewrites before construction: the forced target, or each op's own.
+    TargetAttr forced = this->target.hasValue() ? moduleTarget : TargetAttr();
+    decomposePads(module, forced);
+    collapseReductionRuns(module, forced);
+    narrowConvsAsMatmuls(module, forced);
+    narrowConvsAsRowRuns(module, forced);
 
     llvm::DenseMap<TargetAttr, TargetAttr> perUnit; // built once per target
     SmallVector<RowPadding> rowPaddings;
