@@ -136,6 +136,44 @@ def RollerNormalizeContractions : Pass<"roller-normalize-contractions"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def RollerConvsAsMatmuls : Pass<"roller-convs-as-matmuls"> {
+  let summary = "Batch-1 NCHW convolutions as one matmul over their patches, where that is cheap (CPU)";
+  let description = [{
+    Roller vectorises an NCHW convolution along one output row, so rows
+    narrower than a vector waste lanes (7 of 16 at 7 x 7, 4 at 4 x 4) and a
+    stride makes each lane's input a gather. For one image the convolution
+    is also W[F, C x KH x KW] x P[C x KH x KW, OH x OW], with P the input's
+    patches (im2col): a matmul whose vectors run along all OH x OW outputs,
+    already in NCHW order. This pass rewrites a `linalg.conv_2d_nchw_fchw`
+    of one image under a CPU target that way when the matmul fills more
+    vector lanes than the convolution's rows do, counting, unless the filter
+    is 1x1 with stride 1 (P is then the image itself, a reshape), the copy
+    into P against the matmul's 2F flops per patch element, and only when P
+    fits in one core's L2 (the target's `L2` level). ResNet's 7x7 stem, 3x3
+    convolutions on wide images and convolutions with few filters stay
+    convolutions, which measured faster there (the model and the numbers:
+    lib/Dialect/Roller/Transforms/ConvsAsMatmuls.cpp). The patches are a
+    linalg.generic that welder may fuse into the matmul's tiles like
+    any producer. The CPU pipeline runs this pass before welder with
+    `pointwise=false`, so that a copy is made once rather than per group
+    tile; roller-construct takes the 1x1 stride-1 convolutions (no copy)
+    inside welder's tiles, where their groups stay intact (a collapse of
+    H and W needs a tile of whole rows). Convolutions already carrying a
+    `roller.tile` are left alone.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"host\"",
+           "host, a #roller.target<...> attribute, or @file holding one; when not given, a roller.target attached to an enclosing op, else host">,
+    Option<"pointwise", "pointwise", "bool", /*default=*/"true",
+           "Take 1x1 stride-1 convolutions (no copy; the CPU pipeline leaves "
+           "them to roller-construct, which takes them inside welder's tiles)">,
+    Option<"patches", "patches", "bool", /*default=*/"true",
+           "Take convolutions that need a copy into the patch matrix">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::fourfold::roller::RollerDialect"];
+}
+
 def RollerMapGPU : Pass<"roller-map-gpu"> {
   let summary = "Tile loops (a block-level scf.forall holding thread-level ones) as gpu.launch, tiles in shared memory";
   let description = [{

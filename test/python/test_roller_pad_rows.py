@@ -4,7 +4,9 @@ rows a cache line longer (paddedRowOperands, padRows in Construct.cpp), numerics
 The target is the 2-core, 32-register, 512-bit test CPU of the lit tests, so that the register tiles
 span 16 filters (and the copy happens) whatever the machine running the tests; roller=False and
 pack=False (no copy) give the same numbers. Odd filter counts leave a partial register tile that reads
-the copy too; a 3x3 filter is padded by whole channels.
+the copy too; a 3x3 filter is padded by whole channels. 1x1 convolutions whose rows leave lanes
+empty (14 x 14) are matmuls over their pixels by then (roller-convs-as-matmuls), whose filter rows are
+padded the same way.
 """
 
 import os
@@ -38,7 +40,7 @@ def _padded_buffers(fn):
 
 @pytest.mark.parametrize("h,c,f,k,stride,padded", [
     (14, 1024, 256, 1, 1, (256, 1040)),    # ResNet-50's 14x14 1024 -> 256
-    (9, 1024, 40, 1, 1, (40, 1040)),       # 40 filters: 2 whole register tiles and 8 rows left
+    (16, 1024, 40, 1, 1, (40, 1040)),      # 40 filters: 2 whole register tiles and 8 rows left
     (29, 1024, 32, 1, 2, (32, 1040)),      # strided (a downsampling shortcut)
     (16, 1024, 32, 3, 1, (32, 9234)),      # 3x3: 2 more channels of 9 elements
     (14, 512, 64, 1, 1, None),             # 8 rows per set: read in place

@@ -1,5 +1,6 @@
 //===- Construct.cpp - --roller-construct --------------------------------===//
 
+#include "Roller/ConvsAsMatmuls.h"
 #include "Roller/Policy.h"
 #include "Roller/Passes.h"
 #include "Roller/Targets.h"
@@ -157,10 +158,7 @@ void collapseReductionRuns(ModuleOp module, TargetAttr forced) {
   }
 }
 
-/// Whether an image [N, C, H, W] holds H and W as one contiguous run.
-bool imageRowsContiguous(Value image) { return dimsContiguous(image, 2, 2); }
-
-/// CPU NCHW convolutions that the two rewrites below take: one image,
+/// CPU NCHW convolutions that the rewrite below takes: one image,
 /// stride 1, static float types, output rows at most half a vector wide
 /// (roller vectorises a convolution along one output row: at 7 x 7 that is
 /// 7 of 16 lanes) and an input slice that takes whole image rows.
@@ -191,33 +189,6 @@ SmallVector<linalg::Conv2DNchwFchwOp> narrowRowConvs(ModuleOp module, TargetAttr
 bool isPointwise(linalg::Conv2DNchwFchwOp conv) {
   auto w = cast<RankedTensorType>(conv.getInputs()[1].getType());
   return w.getDimSize(2) == 1 && w.getDimSize(3) == 1;
-}
-
-/// CPU: a narrow-row 1x1 convolution (narrowRowConvs) becomes a matmul
-/// over the pixels, W[F, C] x X[C, H x W], between collapse_shape /
-/// expand_shape (the 7 x 7 stages of ResNet-50 and MobileNetV2; AMD EPYC
-/// Zen 4, 1 thread: 2048 -> 512 at 7 x 7 58 -> 91 GFLOP/s, 512 -> 2048 66
-/// -> 84; PyTorch 71 / 58-73). Wider rows stay convolutions, which measured
-/// faster (bench/results/roller-conv1x1-cpu.md). Runs after welder, on the
-/// convolutions in its group tiles too, where a tile that takes whole image
-/// rows keeps the pixels one contiguous run.
-void narrowConvsAsMatmuls(ModuleOp module, TargetAttr forced) {
-  IRRewriter rewriter(module.getContext());
-  for (linalg::Conv2DNchwFchwOp conv : narrowRowConvs(module, forced)) {
-    if (!isPointwise(conv) || !imageRowsContiguous(conv.getOutputs()[0]))
-      continue;
-    Location loc = conv.getLoc();
-    rewriter.setInsertionPoint(conv);
-    // [1, C, H, W] -> [C, H x W]; [F, C, 1, 1] -> [F, C]; output likewise.
-    SmallVector<ReassociationIndices> image = {{0, 1}, {2, 3}};
-    SmallVector<ReassociationIndices> filter = {{0}, {1, 2, 3}};
-    Value x = tensor::CollapseShapeOp::create(rewriter, loc, conv.getInputs()[0], image);
-    Value w = tensor::CollapseShapeOp::create(rewriter, loc, conv.getInputs()[1], filter);
-    Value init = tensor::CollapseShapeOp::create(rewriter, loc, conv.getOutputs()[0], image);
-    auto matmul = linalg::MatmulOp::create(rewriter, loc, ValueRange{w, x}, ValueRange{init});
-    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
-        conv, conv.getResultTypes()[0], matmul.getResult(0), image);
-  }
 }
 
 /// CPU: a narrow-row convolution (narrowRowConvs) with a filter wider than
@@ -384,7 +355,16 @@ struct RollerConstructPass
     TargetAttr forced = this->target.hasValue() ? moduleTarget : TargetAttr();
     decomposePads(module, forced);
     collapseReductionRuns(module, forced);
-    narrowConvsAsMatmuls(module, forced);
+    // 1x1 stride-1 convolutions as matmuls over their pixels, here, inside
+    // welder's group tiles, so that the groups stay; measured against
+    // rewriting them before welder (which ends the groups at the reshapes):
+    // NASNet cell 1.11x vs 1.00x, MobileNetV2 1.03x vs 0.99x, ResNet-50
+    // alike. Convolutions that need a patch copy were taken before welder
+    // (roller-convs-as-matmuls in the frontend), where the copy is made
+    // once rather than per group tile.
+    convsAsMatmuls(
+        module, [&](Operation *op) { return forced ? forced : getAttachedTarget(op); },
+        /*pointwise=*/true, /*patches=*/false);
     narrowConvsAsRowRuns(module, forced);
 
     llvm::DenseMap<TargetAttr, TargetAttr> perUnit; // built once per target
