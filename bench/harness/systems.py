@@ -192,6 +192,12 @@ class TVMFourfold(TVM):
 
     name, label = "tvm-fourfold", "TVM Relax + fourfold (BYOC)"
 
+    def setup(self, threads):
+        from fourfold.cli import set_threads
+
+        super().setup(threads)
+        set_threads(threads)  # the offloaded code's OpenMP threads (libomp's default is every core)
+
     def build(self, mod, target):
         import fourfold.tvm as ftvm
 

@@ -250,6 +250,28 @@ def test_tvm_process_never_loads_libmlir(tmp_path):
     assert proc.returncode == 0 and "ok" in proc.stdout, proc.stderr[-3000:]
 
 
+def test_tvm_num_threads_sets_the_offloaded_codes_threads():
+    """TVM_NUM_THREADS (without OMP_NUM_THREADS) is the thread count of fourfold's parallel code in the
+    TVM process too: libomp's own default would be every core whatever TVM was told. 3, so that the
+    check does not depend on the machine's core count."""
+    script = textwrap.dedent("""
+        import ctypes, numpy as np, torch, tvm
+        from tvm import relax
+        from tvm.relax.frontend.torch import from_exported_program
+        import fourfold.tvm as ft
+        from fourfold.examples import torch_models
+        m, xs = torch_models.get("resnet-basic", "tiny")
+        mod = from_exported_program(torch.export.export(m, tuple(xs)), keep_params_as_input=False)
+        vm = relax.VirtualMachine(ft.build(mod, "llvm"), tvm.cpu())
+        vm["main"](tvm.runtime.tensor(xs[0].numpy()))
+        print("threads", ctypes.CDLL(ft.cabi.libomp_path()).omp_get_max_threads())
+    """)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p), TVM_NUM_THREADS="3")
+    env.pop("OMP_NUM_THREADS", None)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0 and "threads 3" in proc.stdout, (proc.stdout[-500:], proc.stderr[-3000:])
+
+
 def test_compiler_crash_is_an_error_not_a_crash(monkeypatch):
     _, _, mod = _zoo("mlp")
     part = ft.partition_for_fourfold(mod, "llvm")

@@ -11,7 +11,9 @@ The object has no link-time dependencies beyond libc / libm, so TVM's `export_li
 any linker) makes a self-contained shared library:
 - OpenMP entry points (`__kmpc_*`, `omp_*`) the parallel code calls are renamed to trampolines that
   jump through a table filled on first call by dlopen-ing LLVM's libomp (the same library
-  fourfold's own CPU modules use, so `fourfold.cli.set_threads` sets its threads);
+  fourfold's own CPU modules use, so `fourfold.cli.set_threads` sets its threads); at that first
+  call TVM_NUM_THREADS, when set and OMP_NUM_THREADS is not, becomes libomp's thread count for the
+  calling thread, so that the offloaded code uses as many cores as TVM's own;
 - `memrefCopy` (MLIR's runner utilities) is defined here;
 - every symbol but `__tvm_ffi_<name>` is made local, so several such objects link together.
 """
@@ -82,6 +84,7 @@ def _memref_struct(rank: int) -> str:
 
 _PRELUDE = r"""
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <dlfcn.h>
@@ -195,6 +198,12 @@ static int ff_resolve_omp(const char *fn) {{
     }}
     *ff_omp_ptrs[i] = p;
   }}
+  /* TVM's thread count for our parallel code too, unless OpenMP's own is set: otherwise libomp
+     takes every core while TVM_NUM_THREADS=1 asks for one. */
+  const char *tvm_threads = getenv("TVM_NUM_THREADS");
+  void (*set_threads)(int) = (void (*)(int))dlsym(h, "omp_set_num_threads");
+  if (!getenv("OMP_NUM_THREADS") && tvm_threads && atoi(tvm_threads) > 0 && set_threads)
+    set_threads(atoi(tvm_threads));
   __atomic_store_n(&ff_omp_ready, 1, __ATOMIC_RELEASE);
   return 0;
 }}
