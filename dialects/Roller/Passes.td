@@ -34,6 +34,11 @@ def RollerConstruct : Pass<"roller-construct", "ModuleOp"> {
     Option<"pack", "pack", "bool", /*default=*/"true",
            "CPU: mark the inputs the policy packs into panels (roller.pack); "
            "false reads every operand in place">,
+    Option<"matmulConvs", "convs-as-matmuls", "bool", /*default=*/"true",
+           "CPU: 1x1 stride-1 NCHW convolutions of one image (welder tiles "
+           "of whole rows too) as matmuls over their pixels where that fills "
+           "more vector lanes (roller-convs-as-matmuls' model); false keeps "
+           "them convolutions">,
   ];
   let dependentDialects = ["::mlir::fourfold::roller::RollerDialect"];
 }

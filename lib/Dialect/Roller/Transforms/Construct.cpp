@@ -362,9 +362,10 @@ struct RollerConstructPass
     // alike. Convolutions that need a patch copy were taken before welder
     // (roller-convs-as-matmuls in the frontend), where the copy is made
     // once rather than per group tile.
-    convsAsMatmuls(
-        module, [&](Operation *op) { return forced ? forced : getAttachedTarget(op); },
-        /*pointwise=*/true, /*patches=*/false);
+    if (matmulConvs)
+      convsAsMatmuls(
+          module, [&](Operation *op) { return forced ? forced : getAttachedTarget(op); },
+          /*pointwise=*/true, /*patches=*/false);
     narrowConvsAsRowRuns(module, forced);
 
     llvm::DenseMap<TargetAttr, TargetAttr> perUnit; // built once per target
