@@ -36,7 +36,7 @@
 // 20x40x29 (M x N x K) with L2 tile [10, 40, 16] and register tile
 // [2, 8, 4]: j's L2 tile is its whole range (no loop); k = 29 leaves L2
 // tiles of 16 and 13, and in each the register loop runs to the last
-// multiple of 4 (16 or 12) with the rest (0 or 1) peeled.
+// multiple of 4 (16 or 12) with the rest (0 or 1) peeled, one k at a time.
 // CHECK-LABEL: module {
 // CHECK-LABEL: func.func @partial(
 // L2 level: i (parallel), then k (reduction).
@@ -56,11 +56,14 @@
 // CHECK:                 vector.transfer_read %{{.*}} : tensor<4x8xf32>, vector<4x8xf32>
 // CHECK:                 %[[C:.*]] = vector.contract {{.*}}iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %{{.*}}, %{{.*}}, %[[A]] : vector<2x4xf32>, vector<4x8xf32> into vector<2x8xf32>
 // CHECK-NEXT:            scf.yield %[[C]] : vector<2x8xf32>
-// ... and written once after it.
-// CHECK:               %[[W:.*]] = vector.transfer_write %[[SUM]], %{{.*}} : vector<2x8xf32>, tensor<2x8xf32>
-// The peeled remainder of k: a scalar matmul on dynamic slices.
-// CHECK:               scf.for %{{.*}} = %[[KFULL]] to %[[KC]] step %c4 iter_args(%[[R:.*]] = %[[W]]) -> (tensor<2x8xf32>) {
-// CHECK:                 linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x?xf32>, tensor<?x8xf32>) outs(%[[R]] : tensor<2x8xf32>) -> tensor<2x8xf32>
+// The peeled remainder of k (a count known at run time): one k per step,
+// an outer product on the same accumulator ...
+// CHECK:               %[[REST:.*]] = scf.for %{{.*}} = %[[KFULL]] to %[[KC]] step %c4 iter_args(%[[R:.*]] = %[[SUM]]) -> (vector<2x8xf32>) {
+// CHECK:                 scf.for %{{.*}} = %c0 to %{{.*}} step %c1 iter_args(%[[R1:.*]] = %[[R]]) -> (vector<2x8xf32>) {
+// CHECK:                   vector.contract {{.*}} %{{.*}}, %{{.*}}, %[[R1]] : vector<2x1xf32>, vector<1x8xf32> into vector<2x8xf32>
+// ... and the accumulator written once after both.
+// CHECK:               vector.transfer_write %[[REST]], %{{.*}} : vector<2x8xf32>, tensor<2x8xf32>
+// CHECK-NOT:           linalg.matmul
 // PAR:         scf.forall.in_parallel {
 // CHECK-NOT:   roller.
 module attributes {roller.target = #roller.target<"testcpu", cpu, units = 4, blocks_per_unit = 1, threads_per_unit = 1, warp = 1, regs_per_unit = 16, vector_bits = 256, levels = [#roller.level<"dram", capacity = 17179869184, bandwidth = 64, transaction = 64>, #roller.level<"L3", capacity = 8388608, bandwidth = 128, transaction = 64>, #roller.level<"L2", capacity = 524288, bandwidth = 256, transaction = 64>, #roller.level<"L1", capacity = 32768, bandwidth = 512, transaction = 64>, #roller.level<"register", capacity = 512, bandwidth = 1536, transaction = 32>], peak = {f32 = 256.0 : f64, f64 = 128.0 : f64}>} {
