@@ -14,9 +14,9 @@ namespace mlir::fourfold::roller {
 /// them is a view.
 bool imageRowsContiguous(Value value);
 
-/// Rewrites the batch-1 NCHW convolutions under `root` that run faster as a
+/// Rewrites the NCHW convolutions under `root` that run faster as a
 /// matmul over their patches on their target (`targetOf`; CPU targets
-/// only): `pointwise` takes 1x1 stride-1 ones (no copy), `patches` the
+/// only): `pointwise` takes 1x1 stride-1 ones of one image (no copy), `patches` the
 /// others (a copy into the patch matrix first). Convolutions whose output
 /// (or, without a copy, input) does not hold each image's rows as one run
 /// (a welder tile that splits rows) are left alone. See

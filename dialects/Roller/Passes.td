@@ -142,19 +142,21 @@ def RollerNormalizeContractions : Pass<"roller-normalize-contractions"> {
 }
 
 def RollerConvsAsMatmuls : Pass<"roller-convs-as-matmuls"> {
-  let summary = "Batch-1 NCHW convolutions as one matmul over their patches, where that is cheap (CPU)";
+  let summary = "NCHW convolutions as one matmul over their patches, where that fills more vector lanes (CPU)";
   let description = [{
     Roller vectorises an NCHW convolution along one output row, so rows
     narrower than a vector waste lanes (7 of 16 at 7 x 7, 4 at 4 x 4) and a
-    stride makes each lane's input a gather. For one image the convolution
-    is also W[F, C x KH x KW] x P[C x KH x KW, OH x OW], with P the input's
-    patches (im2col): a matmul whose vectors run along all OH x OW outputs,
-    already in NCHW order. This pass rewrites a `linalg.conv_2d_nchw_fchw`
-    of one image under a CPU target that way when the matmul fills more
-    vector lanes than the convolution's rows do, counting, unless the filter
-    is 1x1 with stride 1 (P is then the image itself, a reshape), the copy
-    into P against the matmul's 2F flops per patch element, and only when P
-    fits in one core's L2 (the target's `L2` level). ResNet's 7x7 stem, 3x3
+    stride makes each lane's input a gather. The convolution is also
+    W[F, C x KH x KW] x P[C x KH x KW, N x OH x OW], with P the input's
+    patches (im2col, the images side by side): a matmul whose vectors run
+    along all N x OH x OW outputs, in NCHW order for one image (several are
+    transposed into it afterwards). This pass rewrites a
+    `linalg.conv_2d_nchw_fchw` under a CPU target that way when the matmul
+    fills more vector lanes than the convolution's rows do, counting, unless
+    the filter is 1x1 with stride 1 and there is one image (P is then the
+    image itself, a reshape), the copy into P against the matmul's 2F flops
+    per patch element, and only when one image's P fits in one core's L2
+    (the target's `L2` level). ResNet's 7x7 stem, 3x3
     convolutions on wide images and convolutions with few filters stay
     convolutions, which measured faster there (the model and the numbers:
     lib/Dialect/Roller/Transforms/ConvsAsMatmuls.cpp). The patches are a

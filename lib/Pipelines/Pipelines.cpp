@@ -68,7 +68,7 @@ mlir::fourfold::getCPUStages(const CPUPipelineOptions &options,
   // groups a transpose with the matmul), see roller-fold-transposes.
   // Einsum-style contractions (heads laid out between tokens and dims) as
   // (batch) matmuls first, see roller-normalize-contractions.
-  // Batch-1 NCHW convolutions that run faster as a matmul over a copy of
+  // NCHW convolutions that run faster as a matmul over a copy of
   // their patches get it before welder, so that the copy is made once, not
   // per group tile (roller-construct takes the 1x1 stride-1 ones, which
   // need no copy, inside welder's tiles), see roller-convs-as-matmuls.

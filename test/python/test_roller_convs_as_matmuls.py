@@ -96,6 +96,39 @@ def test_conv_patches(rng, c, h, w, f, k, stride, pad, dilation, as_matmul):
     assert ("linalg.matmul" in fn.stages["frontend"]) == as_matmul  # taken before welder
 
 
+@pytest.mark.parametrize("n,c,h,f,k,stride,pad", [
+    (3, 64, 7, 128, 3, 2, 1),    # three images, 3x3 stride 2 onto 4 x 4
+    (2, 64, 7, 128, 1, 1, 0),    # two images of a 1x1: a copy makes them one matmul
+    (5, 19, 5, 37, 3, 1, 1),     # odd counts
+])
+def test_conv_images(rng, n, c, h, f, k, stride, pad):
+    """Several images: the patches of all of them are one matmul's columns, its result transposed
+    into NCHW."""
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((n, c, h + 2 * pad, h + 2 * pad), dtype=np.float32)
+    wt = rng.standard_normal((f, c, k, k), dtype=np.float32)
+    ref = torch.nn.functional.conv2d(torch.from_numpy(x).double(), torch.from_numpy(wt).double(),
+                                     stride=stride).numpy()
+    fn = _compile(P.conv2d("conv_2d_nchw_fchw", x.shape, wt.shape, stride=stride))
+    check(fn(x, wt), ref)
+    assert "linalg.matmul" in fn.stages["frontend"] and "linalg.transpose" in fn.stages["frontend"]
+
+
+def test_basic_block_of_four_images(rng):
+    """ResNet's strided basic block on four images from PyTorch, batch norms and residual around the
+    batched matmuls; same numbers as PyTorch."""
+    torch = pytest.importorskip("torch")
+    from fourfold.examples import torch_models as zoo
+
+    block = _with_random_statistics(zoo.BasicBlock(64, 128, stride=2))
+    x = torch.randn(4, 64, 8, 8)
+    fn = _compile(block, (x,))
+    assert fn.stages["frontend"].count("linalg.matmul") == 3
+    with torch.no_grad():
+        ref = block(x).numpy()
+    check(np.asarray(fn(x)), ref)
+
+
 def test_strided_basic_block(rng):
     """ResNet's basic block with a stride onto 4 x 4 from PyTorch: its 3x3 convolutions and the 1x1
     stride-2 downsample are matmuls over copies of their patches (before welder, which then groups the

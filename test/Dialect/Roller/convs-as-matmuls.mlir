@@ -1,4 +1,4 @@
-// Batch-1 NCHW convolutions as matmuls over their patches, on a fixed
+// NCHW convolutions as matmuls over their patches, on a fixed
 // 2-core 16-lane CPU (cpu512: L2 512 KiB, L2 bandwidth equal to the peak, so
 // the patch copy costs 16 / F of the matmul): taken where the matmul's
 // OH x OW fills more lanes than a row of OW, copy counted, and the patches
@@ -18,7 +18,7 @@
 // CHECK-SAME: (%[[X:.*]]: tensor<1x2048x7x7xf32>, %[[W:.*]]: tensor<512x2048x1x1xf32>)
 // CHECK-DAG: %[[XM:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1], [2, 3]] : tensor<1x2048x7x7xf32> into tensor<2048x49xf32>
 // CHECK-DAG: %[[WM:.*]] = tensor.collapse_shape %[[W]] {{\[}}[0], [1, 2, 3]] : tensor<512x2048x1x1xf32> into tensor<512x2048xf32>
-// CHECK-DAG: %[[OM:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2, 3]] : tensor<1x512x7x7xf32> into tensor<512x49xf32>
+// CHECK-DAG: %[[OM:.*]] = tensor.empty() : tensor<512x49xf32>
 // CHECK: %[[FILL:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[OM]] : tensor<512x49xf32>)
 // CHECK: %[[MM:.*]] = linalg.matmul ins(%[[WM]], %[[XM]] : tensor<512x2048xf32>, tensor<2048x49xf32>) outs(%[[FILL]] : tensor<512x49xf32>)
 // CHECK: %[[OUT:.*]] = tensor.expand_shape %[[MM]] {{\[}}[0, 1], [2, 3]] output_shape [1, 512, 7, 7]
@@ -45,11 +45,11 @@ func.func @pointwise(%x: tensor<1x2048x7x7xf32>, %w: tensor<512x2048x1x1xf32>) -
 // outputs (a quarter of the lanes) against one vector of 16 as a matmul;
 // the 295 KB of patches fit in L2 and cost 16 / 512 of the matmul. An init
 // that is not a fill is collapsed as it is.
+// CHECK: #[[$STRIDED:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d3, d0, d4 * 2 + d1, d5 * 2 + d2)>
 // CHECK-LABEL: func.func @strided
 // CHECK-SAME: (%[[X:.*]]: tensor<1x512x9x9xf32>, %[[W:.*]]: tensor<512x512x3x3xf32>, %[[O:.*]]: tensor<1x512x4x4xf32>)
-// CHECK: %[[X3:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1], [2], [3]] : tensor<1x512x9x9xf32> into tensor<512x9x9xf32>
-// CHECK: %[[P:.*]] = linalg.generic {indexing_maps = [#[[$STRIDED:.*]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%[[X3]] : tensor<512x9x9xf32>) outs(%{{.*}} : tensor<512x3x3x4x4xf32>)
-// CHECK: %[[PM:.*]] = tensor.collapse_shape %[[P]] {{\[}}[0, 1, 2], [3, 4]] : tensor<512x3x3x4x4xf32> into tensor<4608x16xf32>
+// CHECK: %[[P:.*]] = linalg.generic {indexing_maps = [#[[$STRIDED]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%[[X]] : tensor<1x512x9x9xf32>) outs(%{{.*}} : tensor<512x3x3x1x4x4xf32>)
+// CHECK: %[[PM:.*]] = tensor.collapse_shape %[[P]] {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<512x3x3x1x4x4xf32> into tensor<4608x16xf32>
 // CHECK: %[[WM:.*]] = tensor.collapse_shape %[[W]] {{\[}}[0], [1, 2, 3]] : tensor<512x512x3x3xf32> into tensor<512x4608xf32>
 // CHECK: %[[OM:.*]] = tensor.collapse_shape %[[O]] {{\[}}[0, 1], [2, 3]] : tensor<1x512x4x4xf32> into tensor<512x16xf32>
 // CHECK: linalg.matmul ins(%[[WM]], %[[PM]] : tensor<512x4608xf32>, tensor<4608x16xf32>) outs(%[[OM]] : tensor<512x16xf32>)
@@ -70,9 +70,9 @@ func.func @strided(%x: tensor<1x512x9x9xf32>, %w: tensor<512x512x3x3xf32>, %o: t
 
 // Dilation 2 and a 1x3 filter: the patch map steps the window by the
 // dilation; an odd 5 x 3 output (rows of 3, 15 outputs in one vector).
-// CHECK: #[[$DIL:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3 + d1 * 2, d4 + d2 * 2)>
+// CHECK: #[[$DIL:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d3, d0, d4 + d1 * 2, d5 + d2 * 2)>
 // CHECK-LABEL: func.func @dilated
-// CHECK: linalg.generic {indexing_maps = [#[[$DIL]], {{.*}} outs(%{{.*}} : tensor<256x1x3x5x3xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[$DIL]], {{.*}} outs(%{{.*}} : tensor<256x1x3x1x5x3xf32>)
 // CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<128x768xf32>, tensor<768x15xf32>)
 func.func @dilated(%x: tensor<1x256x5x7xf32>, %w: tensor<128x256x1x3xf32>, %o: tensor<1x128x5x3xf32>) -> tensor<1x128x5x3xf32> {
   %r = linalg.conv_2d_nchw_fchw {dilations = dense<2> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
@@ -84,8 +84,9 @@ func.func @dilated(%x: tensor<1x256x5x7xf32>, %w: tensor<128x256x1x3xf32>, %o: t
 
 // Left as convolutions: rows of 16 (every lane used either way); 32 filters
 // (the copy would cost half the matmul); a 7x7 stem whose 1.8 MB of patches
-// exceed L2; two images; a depthwise convolution; a convolution that already
-// has its rTile; integers.
+// exceed L2; two images of a 1x1 with 32 filters (several images need a
+// copy, which 32 filters do not repay); a depthwise convolution; a
+// convolution that already has its rTile; integers.
 // CHECK-LABEL: func.func @stay
 // CHECK-NOT: linalg.matmul
 // CHECK-NOT: linalg.generic
@@ -192,4 +193,45 @@ func.func @larger_input(%x: tensor<1x64x7x7xf32>, %w: tensor<64x64x1x1xf32>, %o:
   %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
        ins(%x, %w : tensor<1x64x7x7xf32>, tensor<64x64x1x1xf32>) outs(%o : tensor<1x64x5x5xf32>) -> tensor<1x64x5x5xf32>
   return %r : tensor<1x64x5x5xf32>
+}
+
+// -----
+
+// Four images: the patches of all of them are the matmul's columns
+// (P[c, i, j, n, y, z]), one matmul [F, CKK] x [CKK, N x OH x OW], and its
+// [F, N, OH, OW] result transposed into NCHW. A fill is refilled in the
+// matrix's shape.
+// CHECK-LABEL: func.func @images
+// CHECK-SAME: (%[[X:.*]]: tensor<4x256x9x9xf32>, %[[W:.*]]: tensor<256x256x3x3xf32>)
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<4x256x9x9xf32>) outs(%{{.*}} : tensor<256x3x3x4x4x4xf32>)
+// CHECK: %[[PM:.*]] = tensor.collapse_shape %[[P]] {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<256x3x3x4x4x4xf32> into tensor<2304x64xf32>
+// CHECK: %[[WM:.*]] = tensor.collapse_shape %[[W]]
+// CHECK: %[[FILL:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<256x64xf32>)
+// CHECK: %[[MM:.*]] = linalg.matmul ins(%[[WM]], %[[PM]] : tensor<256x2304xf32>, tensor<2304x64xf32>) outs(%[[FILL]] : tensor<256x64xf32>)
+// CHECK: %[[BY:.*]] = tensor.expand_shape %[[MM]] {{\[}}[0], [1, 2, 3]] output_shape [256, 4, 4, 4]
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[BY]] : tensor<256x4x4x4xf32>) outs(%{{.*}} : tensor<4x256x4x4xf32>) permutation = [1, 0, 2, 3]
+// CHECK: return %[[T]]
+func.func @images(%x: tensor<4x256x9x9xf32>, %w: tensor<256x256x3x3xf32>) -> tensor<4x256x4x4xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x256x4x4xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<4x256x4x4xf32>) -> tensor<4x256x4x4xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+       ins(%x, %w : tensor<4x256x9x9xf32>, tensor<256x256x3x3xf32>) outs(%c : tensor<4x256x4x4xf32>) -> tensor<4x256x4x4xf32>
+  return %r : tensor<4x256x4x4xf32>
+}
+
+// -----
+
+// Two images and an initial value that is not a fill: it is transposed
+// into the matrix first. A 1x1 over several images needs the copy too.
+// CHECK-LABEL: func.func @images_accumulate
+// CHECK: linalg.generic
+// CHECK: %[[T0:.*]] = linalg.transpose ins(%{{.*}} : tensor<2x128x7x7xf32>) outs(%{{.*}} : tensor<128x2x7x7xf32>) permutation = [1, 0, 2, 3]
+// CHECK: %[[I:.*]] = tensor.collapse_shape %[[T0]] {{\[}}[0], [1, 2, 3]] : tensor<128x2x7x7xf32> into tensor<128x98xf32>
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<128x64xf32>, tensor<64x98xf32>) outs(%[[I]] : tensor<128x98xf32>)
+// CHECK: linalg.transpose
+func.func @images_accumulate(%x: tensor<2x64x7x7xf32>, %w: tensor<128x64x1x1xf32>, %o: tensor<2x128x7x7xf32>) -> tensor<2x128x7x7xf32> {
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x, %w : tensor<2x64x7x7xf32>, tensor<128x64x1x1xf32>) outs(%o : tensor<2x128x7x7xf32>) -> tensor<2x128x7x7xf32>
+  return %r : tensor<2x128x7x7xf32>
 }

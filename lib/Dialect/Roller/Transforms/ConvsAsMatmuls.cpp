@@ -1,21 +1,23 @@
 //===- ConvsAsMatmuls.cpp - --roller-convs-as-matmuls ---------------------===//
 //
-// A batch-1 NCHW convolution as W[F, C*KH*KW] x P[C*KH*KW, OH*OW] (P: the
-// input's patches), whose result is already NCHW. Roller's convolution
+// An NCHW convolution as W[F, C*KH*KW] x P[C*KH*KW, N*OH*OW] (P: the
+// input's patches, every image's side by side), whose result is NCHW for
+// one image and is transposed into it for several. Roller's convolution
 // kernels vectorise along one output row (OW of each vector's lanes); this
-// matmul vectorises along all OH*OW outputs, and reads its operands
+// matmul vectorises along all N*OH*OW outputs, and reads its operands
 // contiguously whatever the stride, but unless the filter is 1x1 with
-// stride 1 it first copies the patches. The choice, per convolution:
+// stride 1 and there is one image it first copies the patches. The choice,
+// per convolution:
 //
 //   lanes used, direct:  OW / (OW rounded up to a vector)
-//   lanes used, matmul:  OH*OW / (OH*OW rounded up to a vector) x (1 - c)
+//   lanes used, matmul:  N*OH*OW / (N*OH*OW rounded up to a vector) x (1 - c)
 //   c = 4 x bytes x peak / (F x L2 bandwidth)   (0 without a copy)
 //
 // c is the copy's time over the matmul's: each patch element costs 2F
 // flops and is written and read back once; the 4 is measured (the copy, a
 // strided gather, runs at about a quarter of L2 bandwidth). The matmul is
-// taken when it uses more lanes, and, with a copy, when P fits in one
-// core's L2 (beyond it the copy streams from L3).
+// taken when it uses more lanes, and, with a copy, when one image's P fits
+// in one core's L2 (beyond it the copy streams from L3).
 //
 // Measured on the host (AMD EPYC Zen 4, AVX-512, 1 thread, GFLOP/s of the
 // convolution alone, copy included; ResNet-50 shapes at a 112 x 112 input):
@@ -34,6 +36,7 @@
 #include "Roller/Passes.h"
 #include "Roller/Targets.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AffineMap.h"
@@ -49,9 +52,9 @@ using namespace mlir::fourfold::roller;
 
 namespace {
 
-/// Bytes of the patch matrix P that `conv` would need, or nullopt when it
-/// is not a convolution this pass takes: one image, static shapes, one
-/// float type throughout.
+/// Bytes of the patch matrix P of one image of `conv`, or nullopt when it
+/// is not a convolution this pass takes: static shapes, one float type
+/// throughout.
 std::optional<int64_t> patchBytes(linalg::Conv2DNchwFchwOp conv) {
   if (!conv.hasPureTensorSemantics())
     return std::nullopt;
@@ -60,20 +63,20 @@ std::optional<int64_t> patchBytes(linalg::Conv2DNchwFchwOp conv) {
   auto out = cast<RankedTensorType>(conv.getOutputs()[0].getType());
   Type et = out.getElementType();
   if (!x.hasStaticShape() || !w.hasStaticShape() || !out.hasStaticShape() ||
-      !isa<FloatType>(et) || x.getElementType() != et || w.getElementType() != et ||
-      x.getDimSize(0) != 1)
+      !isa<FloatType>(et) || x.getElementType() != et || w.getElementType() != et)
     return std::nullopt;
   int64_t patch = w.getDimSize(1) * w.getDimSize(2) * w.getDimSize(3);
   return patch * out.getDimSize(2) * out.getDimSize(3) * llvm::divideCeil(et.getIntOrFloatBitWidth(), 8);
 }
 
-/// Whether `conv` reads its whole input pixel for pixel (a 1x1 filter,
+/// Whether `conv` reads its one image pixel for pixel (a 1x1 filter,
 /// stride 1, an input no larger than the output): then P is the image.
+/// (Several images need a copy: P's columns run over all of them.)
 bool readsImageAsIs(linalg::Conv2DNchwFchwOp conv) {
   auto x = cast<RankedTensorType>(conv.getInputs()[0].getType());
   auto w = cast<RankedTensorType>(conv.getInputs()[1].getType());
   auto out = cast<RankedTensorType>(conv.getOutputs()[0].getType());
-  return w.getDimSize(2) == 1 && w.getDimSize(3) == 1 &&
+  return x.getDimSize(0) == 1 && w.getDimSize(2) == 1 && w.getDimSize(3) == 1 &&
          x.getDimSize(2) == out.getDimSize(2) && x.getDimSize(3) == out.getDimSize(3) &&
          llvm::all_of(conv.getStrides().getValues<int64_t>(), [](int64_t s) { return s == 1; });
 }
@@ -91,7 +94,8 @@ bool matmulPays(linalg::Conv2DNchwFchwOp conv, int64_t bytes, TargetAttr target)
   int64_t width = llvm::divideCeil(et.getIntOrFloatBitWidth(), 8);
   int64_t lanes = std::max<int64_t>(1, target.getVectorBits() / et.getIntOrFloatBitWidth());
   int64_t f = out.getDimSize(1), oh = out.getDimSize(2), ow = out.getDimSize(3);
-  double direct = lanesUsed(ow, lanes), matmul = lanesUsed(oh * ow, lanes);
+  int64_t images = out.getDimSize(0);
+  double direct = lanesUsed(ow, lanes), matmul = lanesUsed(images * oh * ow, lanes);
   if (!readsImageAsIs(conv)) {
     MemoryLevelAttr l2 = target.getLevel("L2");
     std::optional<double> peak = target.getPeak(et);
@@ -104,6 +108,10 @@ bool matmulPays(linalg::Conv2DNchwFchwOp conv, int64_t bytes, TargetAttr target)
   return matmul > direct;
 }
 
+/// W[F, CKK] x P[CKK, N*OH*OW] as one linalg.matmul. With one image the
+/// result is already NCHW; with several it is [F, N, OH*OW], transposed
+/// into NCHW afterwards (3x3 s2 512 -> 512 at 9 x 9, 4 images: 41 -> 97
+/// GFLOP/s; PyTorch 67).
 void rewrite(linalg::Conv2DNchwFchwOp conv, RewriterBase &rewriter) {
   MLIRContext *ctx = conv.getContext();
   Location loc = conv.getLoc();
@@ -113,47 +121,67 @@ void rewrite(linalg::Conv2DNchwFchwOp conv, RewriterBase &rewriter) {
   auto wt = cast<RankedTensorType>(conv.getInputs()[1].getType());
   auto out = cast<RankedTensorType>(conv.getOutputs()[0].getType());
   Type et = out.getElementType();
-  int64_t c = xt.getDimSize(1), kh = wt.getDimSize(2), kw = wt.getDimSize(3);
-  int64_t oh = out.getDimSize(2), ow = out.getDimSize(3);
-  SmallVector<ReassociationIndices> image = {{0, 1}, {2, 3}};
+  int64_t n = xt.getDimSize(0), c = xt.getDimSize(1), kh = wt.getDimSize(2), kw = wt.getDimSize(3);
+  int64_t f = out.getDimSize(1), oh = out.getDimSize(2), ow = out.getDimSize(3);
+  SmallVector<ReassociationIndices> image = {{0, 1}, {2, 3}}; // [1, C, H, W] as [C, H x W]
   Value patches;
   if (readsImageAsIs(conv)) {
     patches = tensor::CollapseShapeOp::create(rewriter, loc, x, image);
   } else {
-    // P[c, i, j, y, z] = x[0, c, y * sh + i * dh, z * sw + j * dw].
+    // P[c, i, j, n, y, z] = x[n, c, y * sh + i * dh, z * sw + j * dw].
     SmallVector<int64_t> s(conv.getStrides().getValues<int64_t>());
     SmallVector<int64_t> d(conv.getDilations().getValues<int64_t>());
-    Value x3 = tensor::CollapseShapeOp::create(
-        rewriter, loc, x, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
-    Value empty = tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{c, kh, kw, oh, ow}, et);
-    AffineExpr dc, di, dj, dy, dz;
-    bindDims(ctx, dc, di, dj, dy, dz);
+    AffineExpr dc, di, dj, dn, dy, dz;
+    bindDims(ctx, dc, di, dj, dn, dy, dz);
+    Value empty = tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{c, kh, kw, n, oh, ow}, et);
     SmallVector<AffineMap> maps = {
-        AffineMap::get(5, 0, {dc, dy * s[0] + di * d[0], dz * s[1] + dj * d[1]}, ctx),
-        AffineMap::getMultiDimIdentityMap(5, ctx)};
+        AffineMap::get(6, 0, {dn, dc, dy * s[0] + di * d[0], dz * s[1] + dj * d[1]}, ctx),
+        AffineMap::getMultiDimIdentityMap(6, ctx)};
     auto copy = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{empty.getType()}, ValueRange{x3}, ValueRange{empty}, maps,
-        SmallVector<utils::IteratorType>(5, utils::IteratorType::parallel),
+        rewriter, loc, TypeRange{empty.getType()}, ValueRange{x}, ValueRange{empty}, maps,
+        SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
         [](OpBuilder &b, Location loc, ValueRange args) {
           linalg::YieldOp::create(b, loc, ValueRange{args[0]});
         });
     patches = tensor::CollapseShapeOp::create(
-        rewriter, loc, copy.getResult(0), SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4}});
+        rewriter, loc, copy.getResult(0), SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
   }
   Value w = tensor::CollapseShapeOp::create(rewriter, loc, conv.getInputs()[1],
                                             SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
-  // A fill of the image becomes a fill of the matrix, which roller fuses
-  // into the matmul's tiles (a fill seen through a reshape is a separate
-  // pass over the output: 1x1 1024 -> 256 at 14 x 14, 87 vs 105 GFLOP/s).
+  // The initial value as [F, N x OH x OW]. A fill becomes a fill of the
+  // matrix, which roller fuses into the matmul's tiles (a fill seen through
+  // a reshape is a separate pass over the output: 1x1 1024 -> 256 at
+  // 14 x 14, 87 vs 105 GFLOP/s); anything else is transposed (several
+  // images) or viewed (one) as the matrix.
   Value init = conv.getOutputs()[0];
-  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
-    Value matrix = tensor::CollapseShapeOp::create(rewriter, loc, fill.getOutputs()[0], image);
-    init = linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], matrix).getResult(0);
-  } else {
+  auto fill = init.getDefiningOp<linalg::FillOp>();
+  auto matrixType = RankedTensorType::get({f, n * oh * ow}, et);
+  if (fill) {
+    Value empty = tensor::EmptyOp::create(rewriter, loc, matrixType.getShape(), et);
+    init = linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], empty).getResult(0);
+  } else if (n == 1) {
     init = tensor::CollapseShapeOp::create(rewriter, loc, init, image);
+  } else {
+    Value empty = tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{f, n, oh, ow}, et);
+    Value moved = linalg::TransposeOp::create(rewriter, loc, init, empty,
+                                              ArrayRef<int64_t>{1, 0, 2, 3})
+                      .getResult()[0];
+    init = tensor::CollapseShapeOp::create(rewriter, loc, moved,
+                                           SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
   }
-  auto matmul = linalg::MatmulOp::create(rewriter, loc, ValueRange{w, patches}, ValueRange{init});
-  rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(conv, out, matmul.getResult(0), image);
+  Value product =
+      linalg::MatmulOp::create(rewriter, loc, ValueRange{w, patches}, ValueRange{init}).getResult(0);
+  if (n == 1) {
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(conv, out, product, image);
+    return;
+  }
+  auto grouped = RankedTensorType::get({f, n, oh, ow}, et);
+  Value byImage = tensor::ExpandShapeOp::create(rewriter, loc, grouped, product,
+                                                SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+  Value empty = tensor::EmptyOp::create(rewriter, loc, out.getShape(), et);
+  rewriter.replaceOp(conv, linalg::TransposeOp::create(rewriter, loc, byImage, empty,
+                                                       ArrayRef<int64_t>{1, 0, 2, 3})
+                               .getResult()[0]);
 }
 
 } // namespace
