@@ -114,30 +114,17 @@ def test_conv_images(rng, n, c, h, f, k, stride, pad):
     assert "linalg.matmul" in fn.stages["frontend"] and "linalg.transpose" in fn.stages["frontend"]
 
 
-def test_basic_block_of_four_images(rng):
-    """ResNet's strided basic block on four images from PyTorch, batch norms and residual around the
-    batched matmuls; same numbers as PyTorch."""
+@pytest.mark.parametrize("images", [1, 4])
+def test_strided_basic_block(rng, images):
+    """ResNet's basic block with a stride onto 4 x 4 from PyTorch, on one and on four images: its 3x3
+    convolutions and the 1x1 stride-2 downsample are matmuls over copies of their patches (before
+    welder, which then groups the batch norms, ReLUs and the residual add around them); same numbers
+    as PyTorch."""
     torch = pytest.importorskip("torch")
     from fourfold.examples import torch_models as zoo
 
     block = _with_random_statistics(zoo.BasicBlock(64, 128, stride=2))
-    x = torch.randn(4, 64, 8, 8)
-    fn = _compile(block, (x,))
-    assert fn.stages["frontend"].count("linalg.matmul") == 3
-    with torch.no_grad():
-        ref = block(x).numpy()
-    check(np.asarray(fn(x)), ref)
-
-
-def test_strided_basic_block(rng):
-    """ResNet's basic block with a stride onto 4 x 4 from PyTorch: its 3x3 convolutions and the 1x1
-    stride-2 downsample are matmuls over copies of their patches (before welder, which then groups the
-    batch norms, ReLUs and the residual add around them); same numbers as PyTorch."""
-    torch = pytest.importorskip("torch")
-    from fourfold.examples import torch_models as zoo
-
-    block = _with_random_statistics(zoo.BasicBlock(64, 128, stride=2))
-    x = torch.randn(1, 64, 8, 8)
+    x = torch.randn(images, 64, 8, 8)
     fn = _compile(block, (x,))
     assert fn.stages["frontend"].count("linalg.matmul") == 3
     with torch.no_grad():
