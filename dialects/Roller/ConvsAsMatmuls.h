@@ -5,9 +5,15 @@
 
 #include "Roller/Roller.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 
 namespace mlir::fourfold::roller {
+
+/// Bytes of the patch matrix P of one image of `conv`, or nullopt when it
+/// is not a convolution the matmul forms take: static shapes, one float
+/// type throughout, tensors.
+std::optional<int64_t> convPatchBytes(linalg::Conv2DNchwFchwOp conv);
 
 /// Whether image `value` [N, C, H, W] (a welder tile: slices of slices,
 /// possibly filled) holds H and W as one run in memory, so that collapsing

@@ -167,15 +167,12 @@ SmallVector<linalg::Conv2DNchwFchwOp> narrowRowConvs(ModuleOp module, TargetAttr
   module.walk([&](linalg::Conv2DNchwFchwOp conv) {
     TargetAttr target = forced ? forced : getAttachedTarget(conv);
     if (!target || target.getKind() != TargetKind::cpu ||
-        conv->hasAttr(RollerDialect::kTileAttrName) || !conv.hasPureTensorSemantics())
+        conv->hasAttr(RollerDialect::kTileAttrName) || !convPatchBytes(conv))
       return;
     auto x = cast<RankedTensorType>(conv.getInputs()[0].getType());
-    auto w = cast<RankedTensorType>(conv.getInputs()[1].getType());
     auto out = cast<RankedTensorType>(conv.getOutputs()[0].getType());
     Type et = out.getElementType();
-    if (!x.hasStaticShape() || !w.hasStaticShape() || !out.hasStaticShape() ||
-        !isa<FloatType>(et) || x.getElementType() != et || w.getElementType() != et ||
-        x.getDimSize(0) != 1 ||
+    if (x.getDimSize(0) != 1 ||
         !llvm::all_of(conv.getStrides().getValues<int64_t>(), [](int64_t s) { return s == 1; }))
       return;
     int64_t lanes = std::max<int64_t>(1, target.getVectorBits() / et.getIntOrFloatBitWidth());
