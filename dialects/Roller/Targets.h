@@ -20,7 +20,8 @@ namespace mlir::fourfold::roller {
 std::vector<std::string> getTargetNames();
 
 /// Resolve a target spec: a name from getTargetNames(), or the text of a
-/// #roller.target attribute, or "@path" to a file holding such text. On
+/// #roller.target attribute, or "@path" to a file holding such text.
+/// "host:N" is the host with N of its cores. On
 /// failure returns failure and sets `error` to a message naming the spec.
 FailureOr<TargetAttr> getTarget(MLIRContext *context, llvm::StringRef spec,
                                 std::string &error);
@@ -31,6 +32,13 @@ TargetAttr getAttachedTarget(Operation *op);
 /// One compute unit of `target` (units = 1, its share of the bandwidths and
 /// peaks): what an operator already inside a parallel tile loop runs on.
 TargetAttr getPerUnitTarget(TargetAttr target);
+
+/// `target` with `units` compute units, each with its share of the
+/// bandwidths and peaks (a machine's cores as a program uses them).
+TargetAttr getTargetWithUnits(TargetAttr target, int64_t units);
+
+/// The threads compiled CPU code will run on (OMP_NUM_THREADS), 0 if unset.
+int64_t getOpenMPThreads();
 
 } // namespace mlir::fourfold::roller
 

@@ -146,6 +146,11 @@ private:
   llvm::DenseMap<Operation *, unsigned> index_;
 };
 
+/// Whether node `n` (not a group's sink) lives in registers: every use
+/// takes it into its own body (an elementwise generic read by elementwise
+/// generics), so that no tile of it is ever stored.
+bool inRegisters(const TileGraph &graph, unsigned n);
+
 } // namespace mlir::fourfold::welder
 
 #endif // FOURFOLD_WELDER_TILEGRAPH_H

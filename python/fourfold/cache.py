@@ -143,6 +143,8 @@ def make_key(ir_text: str, pipeline_text: str, *, opt_level: int, target: str, e
               "entry": entry, "top_k": top_k, "build": build_identity()}
     if target == "cpu":
         fields["host"] = host_identity()
+        # roller's "host" target has as many cores as OpenMP will use (Targets.cpp).
+        fields["omp_threads"] = os.environ.get("OMP_NUM_THREADS")
     else:
         fields["assemble"] = bool(assemble)
         fields["ptxas"] = _ptxas_identity(ptxas) if assemble else None

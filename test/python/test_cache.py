@@ -71,10 +71,14 @@ def test_hit_keeps_calling_convention(tmp_path, rng):
     np.testing.assert_array_equal(x, before)
 
 
-@pytest.mark.parametrize("change", ["ir", "opt_level", "target", "name"])
-def test_changes_miss(tmp_path, change):
+@pytest.mark.parametrize("change", ["ir", "opt_level", "target", "name", "threads"])
+def test_changes_miss(tmp_path, change, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
     base = fourfold.compile(matmul_src(5, 6, 7), cache=str(tmp_path))
-    if change == "ir":
+    if change == "threads":  # the host target models the cores OpenMP will use
+        monkeypatch.setenv("OMP_NUM_THREADS", "1")
+        other = fourfold.compile(matmul_src(5, 6, 7), cache=str(tmp_path))
+    elif change == "ir":
         other = fourfold.compile(matmul_src(5, 6, 8), cache=str(tmp_path))
     elif change == "opt_level":
         other = fourfold.compile(matmul_src(5, 6, 7), opt_level=2, cache=str(tmp_path))

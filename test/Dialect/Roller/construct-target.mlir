@@ -22,6 +22,9 @@
 // RUN: fourfold-opt %s --roller-construct='target={#roller.target<"two-regs", cpu, units = 1, blocks_per_unit = 1, threads_per_unit = 1, warp = 1, regs_per_unit = 2, vector_bits = 128, levels = [#roller.level<"dram", capacity = 1048576, bandwidth = 1, transaction = 64>, #roller.level<"register", capacity = 32, bandwidth = 10, transaction = 16>], peak = {f32 = 1.0 : f64}>} explain=true' 2>&1 | FileCheck %s --check-prefix=NOFIT
 //
 // Bad targets: one clear error naming the spec, and the pass fails.
+// "host:N": this machine as N of its cores (what the code will run on).
+// RUN: fourfold-opt %s --roller-construct=target=host:1 | FileCheck %s --check-prefix=HOST1
+// RUN: not fourfold-opt %s --roller-construct=target=host:0 2>&1 | FileCheck %s --check-prefix=HOST0
 // RUN: not fourfold-opt %s --roller-construct=target=sm_70 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 // RUN: not fourfold-opt %s --roller-construct=target= 2>&1 | FileCheck %s --check-prefix=EMPTY
 // RUN: not fourfold-opt %s --roller-construct=target=@ 2>&1 | FileCheck %s --check-prefix=NOFILE-NAME
@@ -42,6 +45,8 @@
 // PIPELINE: llvm.func @matmul(
 // PIPELINE: llvm.intr.fmuladd({{.*}}) : (vector<16xf32>, vector<16xf32>, vector<16xf32>) -> vector<16xf32>
 
+// HOST1: module attributes {roller.target = #roller.target<"host-{{[^"]*}}", cpu, units = 1,
+// HOST0: error: roller-construct: invalid target 'host:0': expected host:N with N a positive number of cores
 // UNKNOWN: error: roller-construct: unknown target 'sm_70'; known: sm_80, sm_90, host, a #roller.target<...> attribute, or @file
 // EMPTY: error: roller-construct: unknown target ''; known: sm_80, sm_90, host
 // NOFILE-NAME: error: roller-construct: invalid target '@': expected a file name after '@'

@@ -25,6 +25,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <set>
 #include <thread>
 #include <utility>
@@ -600,8 +601,21 @@ mlir::fourfold::roller::getTarget(MLIRContext *context, StringRef spec,
     return buildTarget(context, describeSm80());
   if (trimmed == "sm_90")
     return buildTarget(context, describeSm90());
-  if (trimmed == "host")
-    return buildTarget(context, getHostDesc());
+  if (trimmed == "host" || trimmed.starts_with("host:")) {
+    TargetAttr host = buildTarget(context, getHostDesc());
+    // "host:N": the model's cores where the code will run on N of them.
+    int64_t cores = 0;
+    if (trimmed.consume_front("host:") &&
+        (trimmed.getAsInteger(10, cores) || cores < 1)) {
+      error = ("invalid target 'host:" + trimmed +
+               "': expected host:N with N a positive number of cores")
+                  .str();
+      return failure();
+    }
+    if (cores >= 1 && cores < host.getUnits())
+      return getTargetWithUnits(host, cores);
+    return host;
+  }
   if (trimmed.starts_with("#roller.target"))
     return parseTarget(context, trimmed,
                        "invalid target '" + clip(trimmed) + "'", error);
@@ -642,12 +656,27 @@ TargetAttr mlir::fourfold::roller::getAttachedTarget(Operation *op) {
   return {};
 }
 
+int64_t mlir::fourfold::roller::getOpenMPThreads() {
+  const char *omp = std::getenv("OMP_NUM_THREADS");
+  int64_t threads = 0;
+  // OpenMP's list form ("2,1": nested levels) starts with the outer one.
+  if (!omp || StringRef(omp).split(',').first.trim().getAsInteger(10, threads) ||
+      threads < 1)
+    return 0;
+  return threads;
+}
+
 TargetAttr mlir::fourfold::roller::getPerUnitTarget(TargetAttr target) {
-  if (target.getUnits() == 1)
+  return getTargetWithUnits(target, 1);
+}
+
+TargetAttr mlir::fourfold::roller::getTargetWithUnits(TargetAttr target,
+                                                      int64_t units) {
+  if (target.getUnits() == units || units < 1)
     return target;
   MLIRContext *ctx = target.getContext();
-  double share = 1.0 / double(target.getUnits());
-  // Bandwidths and peaks are the whole device's: one unit gets its share.
+  double share = double(units) / double(target.getUnits());
+  // Bandwidths and peaks are the whole device's: `units` get their share.
   SmallVector<Attribute> levels;
   for (Attribute attr : target.getLevels()) {
     auto level = cast<MemoryLevelAttr>(attr);
@@ -662,7 +691,7 @@ TargetAttr mlir::fourfold::roller::getPerUnitTarget(TargetAttr target) {
         entry.getName(),
         FloatAttr::get(Float64Type::get(ctx),
                        cast<FloatAttr>(entry.getValue()).getValueAsDouble() * share)));
-  return TargetAttr::get(ctx, target.getName(), target.getKind(), /*units=*/1,
+  return TargetAttr::get(ctx, target.getName(), target.getKind(), units,
                          target.getBlocksPerUnit(), target.getThreadsPerUnit(),
                          target.getWarp(), target.getRegsPerUnit(),
                          target.getVectorBits(), ArrayAttr::get(ctx, levels),

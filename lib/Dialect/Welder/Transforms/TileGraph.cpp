@@ -2,7 +2,10 @@
 
 #include "Welder/TileGraph.h"
 
+#include "Roller/Targets.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
@@ -44,6 +47,21 @@ using roller::OpInfo;
 using roller::OperandInfo;
 
 static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+bool mlir::fourfold::welder::inRegisters(const TileGraph &graph, unsigned n) {
+  const Node &node = graph.nodes()[n];
+  if (!isa<linalg::GenericOp>(node.op) ||
+      linalg::LinalgOp(node.op).getNumReductionLoops() != 0 ||
+      computedOnce(node.op))
+    return false;
+  for (auto [user, operand] : node.users) {
+    Operation *consumer = graph.nodes()[user].op;
+    if (!isa<linalg::GenericOp>(consumer) ||
+        !linalg::areElementwiseOpsFusable(&consumer->getOpOperand(operand)))
+      return false;
+  }
+  return true;
+}
 
 /// Extent of each dimension of `operand` under a loop tile.
 static SmallVector<int64_t> extents(const OperandInfo &operand,
@@ -139,7 +157,12 @@ MemoryModel MemoryModel::fromTarget(roller::TargetAttr target) {
     // registers); half of it, so that the operands streaming through stay.
     int n = levels.size();
     m.fastBytes = level(n >= 4 ? n - 3 : std::max(0, n - 2)).getCapacity() / 2;
-    m.slots = m.units;
+    // The cores the code will run on: OpenMP's threads where fewer. At 1
+    // thread a 2-core model split an MLP layer's matmul in two tiles that
+    // each recomputed its GELU input (19 vs 17 us), paying for parallelism
+    // that was not there.
+    int64_t threads = roller::getOpenMPThreads();
+    m.slots = threads ? std::min<int64_t>(m.units, threads) : m.units;
     // What one more kernel costs: the default pipeline runs the kernels of
     // a function as rammer's rTasks inside one parallel region, so a kernel
     // boundary is a barrier (0.17-0.19 us by bench/rammer/calibrate.py),
@@ -330,6 +353,24 @@ GroupPlan TileGraph::evaluate(ArrayRef<unsigned> group, ArrayRef<int64_t> tile,
   double compute = plan.flops / (memory.peakFlops * efficiency);
   double traffic = plan.bytes / (memory.globalBytesPerSec * efficiency);
   plan.us = std::max(compute, traffic) * 1e6 + memory.launchUs;
+  // One tile makes no loop (welder-lower): operators that keep a tile in
+  // cache run apart, each a kernel of roller's, with their traffic. Priced
+  // as such, not as a fusion it will not get (at 1 thread the model chose
+  // one tile for an LSTM step's matmul + bias + add, which then ran as
+  // three kernels: 11.3 vs 9.8 us).
+  if (plan.tiles == 1 && group.size() > 1) {
+    SmallVector<unsigned> apart;
+    for (unsigned n : group)
+      if (n == plan.sink || !inRegisters(*this, n))
+        apart.push_back(n);
+    if (apart.size() > 1) {
+      plan.bytes = plan.us = 0;
+      for (unsigned n : apart) {
+        plan.bytes += single(n, memory).bytes;
+        plan.us += single(n, memory).us;
+      }
+    }
+  }
   return plan;
 }
 

@@ -62,17 +62,7 @@ void generalizeElementwise(Block &block) {
 MemoryLevel levelOf(const TileGraph &graph, const GroupPlan &plan, unsigned n) {
   if (n == plan.sink)
     return MemoryLevel::Global;
-  const Node &node = graph.nodes()[n];
-  if (!isa<linalg::GenericOp>(node.op) || linalg::LinalgOp(node.op).getNumReductionLoops() != 0 ||
-      computedOnce(node.op))
-    return MemoryLevel::Shared;
-  for (auto [user, operand] : node.users) {
-    Operation *consumer = graph.nodes()[user].op;
-    if (!isa<linalg::GenericOp>(consumer) ||
-        !linalg::areElementwiseOpsFusable(&consumer->getOpOperand(operand)))
-      return MemoryLevel::Shared;
-  }
-  return MemoryLevel::Register;
+  return inRegisters(graph, n) ? MemoryLevel::Register : MemoryLevel::Shared;
 }
 
 /// Writes the plan's node tiles, levels (unless given) and figures.

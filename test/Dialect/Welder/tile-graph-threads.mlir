@@ -1,0 +1,55 @@
+// --welder-tile-graph models the cores the code will run on: OpenMP's
+// threads where fewer than the target's units (here the 4-core test CPU of
+// ../Roller/Inputs/cpu.target run on 1 or 4 threads). One group tile makes
+// no loop (welder-lower), so a group whose operators hand tiles on in cache
+// is priced as those operators apart: at 1 thread its tiles still split
+// the output rather than take it whole.
+//
+// RUN: env OMP_NUM_THREADS=1 fourfold-opt %s -split-input-file --welder-tile-graph="target=@%S/../Roller/Inputs/cpu.target explain=true" -o /dev/null 2>&1 | FileCheck %s --check-prefix=ONE
+// RUN: env OMP_NUM_THREADS=4 fourfold-opt %s -split-input-file --welder-tile-graph="target=@%S/../Roller/Inputs/cpu.target explain=true" -o /dev/null 2>&1 | FileCheck %s --check-prefix=FOUR
+// RUN: fourfold-opt %s -split-input-file --welder-tile-graph="target=@%S/../Roller/Inputs/cpu.target explain=true" -o /dev/null 2>&1 | FileCheck %s --check-prefix=FOUR
+
+// An LSTM step's gate pre-activations: matmul (kept in cache) + bias + the
+// input's projection. 4 threads: one tile per core. 1 thread: two tiles,
+// not one (which would run the fill, the matmul and the epilogue as three
+// kernels).
+// ONE: remark: welder: 4 operator(s) in one kernel, tile [1, 64] x 2 tiles
+// FOUR: remark: welder: 4 operator(s) in one kernel, tile [1, 32] x 4 tiles
+func.func @step(%h: tensor<1x32xf32>, %w: tensor<32x128xf32>, %bias: tensor<128xf32>, %x: tensor<1x128xf32>) -> tensor<1x128xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x128xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<1x128xf32>) -> tensor<1x128xf32>
+  %m = linalg.matmul ins(%h, %w : tensor<1x32xf32>, tensor<32x128xf32>) outs(%c : tensor<1x128xf32>) -> tensor<1x128xf32>
+  %b = linalg.generic {indexing_maps = [affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%bias, %m : tensor<128xf32>, tensor<1x128xf32>) outs(%e : tensor<1x128xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.addf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<1x128xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%b, %x : tensor<1x128xf32>, tensor<1x128xf32>) outs(%e : tensor<1x128xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.addf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<1x128xf32>
+  return %r : tensor<1x128xf32>
+}
+
+// -----
+
+// Elementwise only: every edge is in registers, so one tile is one fused
+// loop and at 1 thread the whole output is the tile.
+// ONE: remark: welder: 2 operator(s) in one kernel, tile [1, 4096] x 1 tiles
+// FOUR: remark: welder: 2 operator(s) in one kernel, tile [1, 1024] x 4 tiles
+func.func @chain(%x: tensor<1x4096xf32>) -> tensor<1x4096xf32> {
+  %e = tensor.empty() : tensor<1x4096xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<1x4096xf32>) outs(%e : tensor<1x4096xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.mulf %p, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4096xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%a : tensor<1x4096xf32>) outs(%e : tensor<1x4096xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.addf %p, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4096xf32>
+  return %r : tensor<1x4096xf32>
+}
