@@ -86,6 +86,7 @@ struct GroupPlan {
   llvm::DenseMap<unsigned, int64_t> uses; // in-group uses (copies computed per tile)
   llvm::DenseMap<unsigned, llvm::SmallVector<int64_t>> nodeTiles;
   int64_t tiles = 0;         // group tiles over the whole output
+  int64_t kernels = 1;       // >1: one tile, its cache-level operators apart
   int64_t footprint = 0;     // bytes of fast memory one tile needs
   double bytes = 0;          // global-memory bytes of the group
   double flops = 0;          // including recomputed halos

@@ -44,6 +44,8 @@ def Welder_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kBytesAttrName = "welder.bytes";
     static constexpr ::llvm::StringLiteral kUnfusedBytesAttrName = "welder.unfused_bytes";
     static constexpr ::llvm::StringLiteral kPredictedAttrName = "welder.predicted_us";
+    // A one-tile group whose operators run apart (no loop): how many kernels.
+    static constexpr ::llvm::StringLiteral kKernelsAttrName = "welder.kernels";
   }];
 }
 

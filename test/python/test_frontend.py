@@ -255,6 +255,27 @@ def test_gpu_artifact(name, tmp_path):
         c(*inputs)
 
 
+class _MaskedAttention(torch.nn.Module):
+    def forward(self, q, k, v, mask):
+        return torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+
+
+def test_attention_softmax_of_masked_rows():
+    """scaled_dot_product_attention's _safe_softmax, translated whole (no boolean tensors): a row
+    masked throughout gives zeros, a NaN still spreads over its row, as in PyTorch."""
+    q, k, v = (torch.randn(1, 2, 5, 8) for _ in range(3))
+    mask = torch.zeros(1, 2, 5, 5)
+    mask[0, 0, 2, :] = float("-inf")   # every key masked: zeros
+    mask[0, 1, 3, 1] = float("-inf")   # one key masked
+    model = _MaskedAttention()
+    c = fourfold.compile(model, (q, k, v, mask), cache=False)
+    assert "xi1>" not in c.stages["frontend"]
+    got, want = c(q, k, v, mask), model(q, k, v, mask)
+    assert rel_error(got, want) < 1e-4 and not got[0, 0, 2].any()
+    q[0, 1, 1, 0] = float("nan")
+    assert torch.equal(torch.isnan(c(q, k, v, mask)), torch.isnan(model(q, k, v, mask)))
+
+
 def test_small_encoder_attention_mask():
     """At d_model=128 x 32 tokens the attention's boolean masks reached roller's vectorised
     tiles, which stored i1 vectors wrongly (5e-2 error); booleans now keep the default lowering."""

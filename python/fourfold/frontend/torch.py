@@ -824,6 +824,27 @@ def _softmax(imp, x, dim, half_to_float=False):
     return imp.w.elementwise([e, total], x.shape, t, lambda s, a: s.op("arith.divf", a[0], a[1], dtype=t))
 
 
+@_op("aten._safe_softmax.default")
+def _safe_softmax(imp, x, dim, dtype=None):
+    """scaled_dot_product_attention's softmax: a row that is -inf throughout gives zeros, not NaN.
+    Kept from decomposition (_export): torch's decomposition tests x == -inf element by element
+    into boolean tensors, five more kernels (a 32-token attention: 35 of its 42 operators' passes).
+    Here the row max tells: it is -inf exactly when every element is (a NaN-propagating max, so
+    that a row holding NaN stays NaN as in torch)."""
+    t = x.dtype
+    if imp.out_type()[1] != t:
+        raise imp.unsupported("_safe_softmax with a dtype conversion")
+    dim %= x.rank
+    mx = imp.w.reduce(x, [dim], "max", True)
+    e = imp.w.elementwise([x, mx], x.shape, t, lambda s, a: s.op("math.exp", s.op("arith.subf", a[0], a[1], dtype=t), dtype=t))
+    total = imp.w.reduce(e, [dim], "sum", True)
+
+    def divide(s, a):
+        masked = s.cmp("eq", a[2], s.const(-math.inf, t), t)
+        return s.select(masked, s.const(0.0, t), s.op("arith.divf", a[0], a[1], dtype=t), t)
+    return imp.w.elementwise([e, total, mx], x.shape, t, divide)
+
+
 @_op("aten.native_layer_norm.default")
 def _layer_norm(imp, x, normalized_shape, weight, bias, eps):
     t = x.dtype
@@ -1049,7 +1070,10 @@ def _export(model, example_inputs, example_kwargs):
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ep = torch.export.export(model, tuple(example_inputs), example_kwargs or None)
-            return ep.run_decompositions()
+            # _safe_softmax is translated whole (its decomposition goes through boolean tensors).
+            table = torch.export.default_decompositions()
+            table.pop(torch.ops.aten._safe_softmax.default, None)
+            return ep.run_decompositions(table)
     except Exception as e:  # torch.export's own message says which line and why
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise FourfoldError(f"torch.export could not capture {type(model).__name__}: {first}") from e

@@ -8,6 +8,8 @@
 // RUN: env OMP_NUM_THREADS=1 fourfold-opt %s -split-input-file --welder-tile-graph="target=@%S/../Roller/Inputs/cpu.target explain=true" -o /dev/null 2>&1 | FileCheck %s --check-prefix=ONE
 // RUN: env OMP_NUM_THREADS=4 fourfold-opt %s -split-input-file --welder-tile-graph="target=@%S/../Roller/Inputs/cpu.target explain=true" -o /dev/null 2>&1 | FileCheck %s --check-prefix=FOUR
 // RUN: fourfold-opt %s -split-input-file --welder-tile-graph="target=@%S/../Roller/Inputs/cpu.target explain=true" -o /dev/null 2>&1 | FileCheck %s --check-prefix=FOUR
+// The groups round-trip, welder.kernels included:
+// RUN: env OMP_NUM_THREADS=1 fourfold-opt %s -split-input-file --welder-tile-graph="target=@%S/../Roller/Inputs/cpu.target" | fourfold-opt -split-input-file | FileCheck %s --check-prefix=GROUP
 
 // An LSTM step's gate pre-activations: matmul (kept in cache) + bias + the
 // input's projection. 4 threads: one tile per core. 1 thread: two tiles,
@@ -52,4 +54,20 @@ func.func @chain(%x: tensor<1x4096xf32>) -> tensor<1x4096xf32> {
     linalg.yield %s : f32
   } -> tensor<1x4096xf32>
   return %r : tensor<1x4096xf32>
+}
+
+// -----
+
+// 37 (prime) rows and columns leave group tiles of 1 or 37 rows. At 1
+// thread the model takes one tile, which runs the fill and the matmul as
+// two kernels, and says so (welder.kernels, counted in the summary).
+// ONE: remark: welder: 2 operator(s) in 2 kernels (one tile: no loop), tile [37, 37, 64] x 1 tiles
+// ONE: remark: welder: 2 operators -> 2 kernels
+// GROUP: welder.group "mm_g0" tile [37, 37, 64]{{.*}}welder.kernels = 2 : i64
+func.func @mm(%a: tensor<37x64xf32>, %b: tensor<64x37xf32>) -> tensor<37x37xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<37x37xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<37x37xf32>) -> tensor<37x37xf32>
+  %m = linalg.matmul ins(%a, %b : tensor<37x64xf32>, tensor<64x37xf32>) outs(%c : tensor<37x37xf32>) -> tensor<37x37xf32>
+  return %m : tensor<37x37xf32>
 }

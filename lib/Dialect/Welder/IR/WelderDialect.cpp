@@ -142,7 +142,7 @@ LogicalResult WelderDialect::verifyOperationAttribute(Operation *op,
     return success();
   }
   if (name == kBytesAttrName || name == kUnfusedBytesAttrName ||
-      name == kPredictedAttrName) {
+      name == kPredictedAttrName || name == kKernelsAttrName) {
     if (!isa<GroupOp>(op))
       return op->emitOpError() << "carries '" << name
                                << "', which belongs on a welder.group";

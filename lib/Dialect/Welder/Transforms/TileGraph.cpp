@@ -364,10 +364,15 @@ GroupPlan TileGraph::evaluate(ArrayRef<unsigned> group, ArrayRef<int64_t> tile,
       if (n == plan.sink || !inRegisters(*this, n))
         apart.push_back(n);
     if (apart.size() > 1) {
+      // Each by this model over its whole output (roller's own predictions
+      // for a lone operator know nothing of what roller-construct rewrites,
+      // such as a 1x1 convolution taken as a matmul).
+      plan.kernels = apart.size();
       plan.bytes = plan.us = 0;
       for (unsigned n : apart) {
-        plan.bytes += single(n, memory).bytes;
-        plan.us += single(n, memory).us;
+        GroupPlan alone = evaluate({n}, plan.nodeTiles[n], memory);
+        plan.bytes += alone.bytes;
+        plan.us += alone.us;
       }
     }
   }

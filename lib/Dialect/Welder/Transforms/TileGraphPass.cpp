@@ -85,6 +85,8 @@ void annotate(const TileGraph &graph, const GroupPlan &plan, GroupOp group) {
   group->setAttr(WelderDialect::kUnfusedBytesAttrName,
                  b.getI64IntegerAttr(int64_t(plan.unfusedBytes)));
   group->setAttr(WelderDialect::kPredictedAttrName, b.getF64FloatAttr(plan.us));
+  if (plan.kernels > 1) // what the reports count
+    group->setAttr(WelderDialect::kKernelsAttrName, b.getI64IntegerAttr(plan.kernels));
 }
 
 /// Moves the plan's nodes into a new welder.group placed where the sink was.
@@ -251,12 +253,15 @@ struct WelderTileGraphPass
 
   void remark(GroupOp group, const GroupPlan &plan) {
     group.emitRemark() << llvm::formatv(
-        "welder: {0} operator(s) in one kernel, tile [{1}] x {2} tiles, {3} B "
+        "welder: {0} operator(s) in {9}, tile [{1}] x {2} tiles, {3} B "
         "of fast memory per tile; modelled global traffic {4} B (unfused {5} "
         "B, {6:f2}x less), {7:f2} us (unfused {8:f2} us)",
         plan.nodes.size(), llvm::make_range(plan.tile.begin(), plan.tile.end()),
         plan.tiles, plan.footprint, int64_t(plan.bytes), int64_t(plan.unfusedBytes),
-        plan.unfusedBytes / std::max(1.0, plan.bytes), plan.us, plan.unfusedUs);
+        plan.unfusedBytes / std::max(1.0, plan.bytes), plan.us, plan.unfusedUs,
+        plan.kernels > 1
+            ? llvm::formatv("{0} kernels (one tile: no loop)", plan.kernels).str()
+            : std::string("one kernel"));
   }
 
   LogicalResult runOnFunction(FunctionOpInterface func, const MemoryModel &memory) {
@@ -276,7 +281,9 @@ struct WelderTileGraphPass
     };
     std::vector<GroupPlan> plans = graph.partition(memory, maxNodes, fuse, note);
     double before = 0, after = 0;
+    int64_t kernels = 0;
     for (auto [i, plan] : llvm::enumerate(plans)) {
+      kernels += plan.kernels;
       std::string name = llvm::formatv("{0}_g{1}", func.getName(), i);
       GroupOp group = materialize(graph, plan, name);
       annotate(graph, plan, group);
@@ -289,7 +296,7 @@ struct WelderTileGraphPass
       func.emitRemark() << llvm::formatv(
           "welder: {0} operators -> {1} kernels; modelled global traffic {2} B "
           "-> {3} B",
-          graph.nodes().size(), plans.size(), int64_t(before), int64_t(after));
+          graph.nodes().size(), kernels, int64_t(before), int64_t(after));
     return success();
   }
 };
