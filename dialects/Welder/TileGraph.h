@@ -59,6 +59,7 @@ llvm::SmallVector<int64_t> propagateForward(const roller::OpInfo &producer,
 struct MemoryModel {
   bool gpu = false;
   int64_t fastBytes = 0;     // per unit: shared memory (GPU), L2 (CPU)
+  int64_t cacheBytes = 0;    // per core (CPU): the cache that outlives a tile
   int64_t slots = 1;         // tiles running at once at full speed: SMs, or cores
   int64_t units = 1;
   double globalBytesPerSec = 1;
@@ -89,6 +90,7 @@ struct GroupPlan {
   int64_t kernels = 1;       // >1: one tile, its cache-level operators apart
   int64_t footprint = 0;     // bytes of fast memory one tile needs
   double bytes = 0;          // global-memory bytes of the group
+  double tileBytes = 0;      // the same with every tile reading its inputs
   double flops = 0;          // including recomputed halos
   double us = 0;             // modelled time
   double unfusedBytes = 0;   // the same nodes one kernel each

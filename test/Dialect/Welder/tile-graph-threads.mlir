@@ -58,13 +58,30 @@ func.func @chain(%x: tensor<1x4096xf32>) -> tensor<1x4096xf32> {
 
 // -----
 
-// 37 (prime) rows and columns leave group tiles of 1 or 37 rows. At 1
-// thread the model takes one tile, which runs the fill and the matmul as
-// two kernels, and says so (welder.kernels, counted in the summary).
-// ONE: remark: welder: 2 operator(s) in 2 kernels (one tile: no loop), tile [37, 37, 64] x 1 tiles
+// 37 (prime) rows and 131 (prime) columns leave group tiles of 1 or 37
+// rows, whole rows; B (512 KiB) does not stay in the core's cache beside a
+// tile, so row tiles would read it 37 times. At 1 thread the model takes
+// one tile, which runs the fill and the matmul as two kernels, and says so
+// (welder.kernels, counted in the summary).
+// ONE: remark: welder: 2 operator(s) in 2 kernels (one tile: no loop), tile [37, 131, 1024] x 1 tiles
 // ONE: remark: welder: 2 operators -> 2 kernels
-// GROUP: welder.group "mm_g0" tile [37, 37, 64]{{.*}}welder.kernels = 2 : i64
-func.func @mm(%a: tensor<37x64xf32>, %b: tensor<64x37xf32>) -> tensor<37x37xf32> {
+// GROUP: welder.group "mm_g0" tile [37, 131, 1024]{{.*}}welder.kernels = 2 : i64
+func.func @mm(%a: tensor<37x1024xf32>, %b: tensor<1024x131xf32>) -> tensor<37x131xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<37x131xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<37x131xf32>) -> tensor<37x131xf32>
+  %m = linalg.matmul ins(%a, %b : tensor<37x1024xf32>, tensor<1024x131xf32>) outs(%c : tensor<37x131xf32>) -> tensor<37x131xf32>
+  return %m : tensor<37x131xf32>
+}
+
+// -----
+
+// A layer's weights every row tile reads whole stay in the core's cache
+// from one tile to the next: counted once per core, not once per tile (37
+// row tiles of a 37x64x37 matmul: 24420 B at 1 thread, 52836 B at 4).
+// ONE: remark: welder: 2 operator(s) in one kernel, tile [1, 37, 64] x 37 tiles, {{[0-9]+}} B of fast memory per tile; modelled global traffic 24420 B
+// FOUR: remark: welder: 2 operator(s) in one kernel, tile [1, 37, 64] x 37 tiles, {{[0-9]+}} B of fast memory per tile; modelled global traffic 52836 B
+func.func @weights(%a: tensor<37x64xf32>, %b: tensor<64x37xf32>) -> tensor<37x37xf32> {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<37x37xf32>
   %c = linalg.fill ins(%z : f32) outs(%e : tensor<37x37xf32>) -> tensor<37x37xf32>
