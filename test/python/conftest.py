@@ -26,6 +26,18 @@ def _private_compile_cache(tmp_path_factory):
     patch.undo()
 
 
+@pytest.fixture(autouse=True)
+def _omp_threads_restored():
+    """OMP_NUM_THREADS is part of what the CPU pipeline compiles for (welder's cores): a test
+    that sets it (fourfold.cli.set_threads) must not change the decisions of the tests after it."""
+    saved = os.environ.get("OMP_NUM_THREADS")
+    yield
+    if saved is None:
+        os.environ.pop("OMP_NUM_THREADS", None)
+    else:
+        os.environ["OMP_NUM_THREADS"] = saved
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
