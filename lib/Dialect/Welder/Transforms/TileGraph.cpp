@@ -334,17 +334,16 @@ GroupPlan TileGraph::evaluate(ArrayRef<unsigned> group, ArrayRef<int64_t> tile,
         continue; // counted as the producer's output tile
       int64_t &read = externalReads[opOperand.get()];
       read = std::max(read, bytes);
-      // Only a contraction's operands (a layer's weights): the model's
-      // flops price a pooling window far below its cost, and with its input
-      // counted once per core an inception cell recomputed a max pool in
-      // each of two channel tiles (1.09x slower).
-      linalg::LinalgOp linalgOp = node.op;
+      // Only a matmul-like contraction's operands (a layer's weights, K and
+      // V): with a pooling's input counted once per core an inception cell
+      // recomputed a max pool in each of two channel tiles (0.92x), the
+      // model pricing its window far below its cost; with convolutions'
+      // weights, MobileNetV2's 7x7 blocks took one-row tiles (7 lanes of
+      // 16), 0.94-0.96x.
       if (auto type = dyn_cast<RankedTensorType>(opOperand.get().getType());
           type && type.hasStaticShape() &&
           bytes >= type.getNumElements() * operand.elemBytes &&
-          (linalg::isaContractionOpInterface(linalgOp) ||
-           (linalg::isaConvolutionOpInterface(linalgOp) &&
-            !node.op->getName().getStringRef().contains("pooling"))))
+          linalg::isaContractionOpInterface(node.op))
         wholeReads.insert(opOperand.get());
       SmallVector<int64_t> stepTile(t);
       for (unsigned d = 0; d < stepTile.size(); ++d)
@@ -373,10 +372,7 @@ GroupPlan TileGraph::evaluate(ArrayRef<unsigned> group, ArrayRef<int64_t> tile,
   // lone contraction is roller's to block for the caches, and 37 one-row
   // tiles of a 37x53x29 matmul ran 1.27x slower than one tile.
   unsigned contractions = llvm::count_if(group, [&](unsigned n) {
-    linalg::LinalgOp op = nodes_[n].op;
-    return linalg::isaContractionOpInterface(op) ||
-           (linalg::isaConvolutionOpInterface(op) &&
-            !op->getName().getStringRef().contains("pooling"));
+    return linalg::isaContractionOpInterface(nodes_[n].op);
   });
   double onceBytes = 0;
   if (!memory.gpu && memory.cacheBytes > 0 && contractions >= 2 &&
