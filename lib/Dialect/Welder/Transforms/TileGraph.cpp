@@ -374,14 +374,12 @@ GroupPlan TileGraph::evaluate(ArrayRef<unsigned> group, ArrayRef<int64_t> tile,
   unsigned contractions = llvm::count_if(group, [&](unsigned n) {
     return linalg::isaContractionOpInterface(nodes_[n].op);
   });
-  double onceBytes = 0;
-  if (!memory.gpu && memory.cacheBytes > 0 && contractions >= 2 &&
-      whole + plan.footprint <= double(memory.cacheBytes))
-    onceBytes = whole * double(std::min(plan.tiles, memory.slots));
-  else
-    perTileBytes += whole;
-  plan.bytes = perTileBytes * plan.tiles + onceBytes;
-  plan.tileBytes = (perTileBytes + (onceBytes > 0 ? whole : 0)) * plan.tiles;
+  plan.tileBytes = (perTileBytes + whole) * plan.tiles;
+  plan.bytes = !memory.gpu && memory.cacheBytes > 0 && contractions >= 2 &&
+                       whole + plan.footprint <= double(memory.cacheBytes)
+                   ? perTileBytes * plan.tiles +
+                         whole * double(std::min(plan.tiles, memory.slots))
+                   : plan.tileBytes;
   plan.flops *= plan.tiles;
   plan.fits = plan.footprint <= memory.fastBytes;
   // Waves of tiles over the device's slots (cores on a CPU).
